@@ -1,0 +1,56 @@
+# Lapor — every target creates and uses the virtual environment in .venv/ on its own.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+NODE_STAMP := infra/node_modules/.installed
+PYTEST_WORKERS ?= 2
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
+export PYTHONDONTWRITEBYTECODE = 1
+
+.PHONY: help local test test-fast test-slow synth bench lint format load-directory validate-directory clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@echo "==> creating $(VENV) and installing pinned dependencies (about 2 minutes the first time)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet --progress-bar off -c constraints.txt -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+	@echo "==> $(VENV) ready"
+
+venv: $(STAMP) ## Create the virtual environment
+
+$(NODE_STAMP): infra/package.json
+	@echo "==> installing the CDK CLI into infra/node_modules"
+	@cd infra && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+local: $(STAMP) ## Run the whole pipeline on this machine (moto, API + pages on :8080)
+	@$(BIN)/python -m local
+
+test: $(STAMP) ## Run every test (unit, integration, infra, end-to-end)
+	@$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+synth: $(STAMP) ## Synthesize the CloudFormation templates into cdk.out/ (no Docker, no AWS account)
+	@$(BIN)/python infra/app.py
+
+bench: $(STAMP) ## Run the benchmarks; results in bench/results.json
+	@$(BIN)/python -m bench
+
+lint: $(STAMP) ## ruff check and format check
+	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP) ## Format the code
+	@$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+validate-directory: $(STAMP) ## Validate a directory file: make validate-directory FILE=path.yaml
+	@$(BIN)/python -m ops validate-directory $(or $(FILE),local/directory.demo.yaml)
+
+load-directory: $(STAMP) ## Load a directory into a deployed stack: make load-directory FILE=... STACK=Lapor-prod
+	@$(BIN)/python -m ops load-directory $(FILE) --stack $(STACK)
+
+clean: ## Remove generated files (keeps .venv)
+	@rm -rf cdk.out .pytest_cache .hypothesis .schemathesis bench/out

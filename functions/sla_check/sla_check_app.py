@@ -1,0 +1,50 @@
+"""Lambda entry for the SLA checker, run on a schedule (or by an operator with an explicit ``now``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from lapor.observability import logger, metrics
+from lapor.services import Services
+from lapor.settings import Settings
+from lapor.sla import run_sla_check
+
+
+@lru_cache(maxsize=1)
+def services() -> Services:
+    """Settings and adapters, built on the first run of a cold start."""
+    return Services(Settings.from_env())
+
+
+def as_of(event: dict[str, Any], svc: Services) -> datetime:
+    """The run's ``now``: the event's ISO-8601 ``now`` (operator re-runs) or the clock."""
+    value = (event or {}).get("now")
+    if not value:
+        return svc.clock()
+    instant = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        raise ValueError("now must carry a UTC offset, e.g. 2026-12-03T09:00:00+07:00")
+    return instant
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Run one bounded SLA check; returns its summary."""
+    svc = services()
+    summary = run_sla_check(
+        reports=svc.reports,
+        directory=svc.directory(),
+        now=as_of(event, svc),
+        shards=svc.settings.due_shards,
+        time_left_ms=context.get_remaining_time_in_millis,
+    )
+    for level, count in summary.escalated.items():
+        if count:
+            metrics.add_metric(name=f"Escalated_{level}", unit="Count", value=count)
+    if summary.closed:
+        metrics.add_metric(name="ReportsAutoClosed", unit="Count", value=summary.closed)
+    logger.info("sla check done", **summary.as_dict())
+    return summary.as_dict()

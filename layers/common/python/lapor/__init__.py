@@ -1,0 +1,1 @@
+"""Lapor: the shared domain package of the complaint pipeline (models, routing, deadlines, storage)."""

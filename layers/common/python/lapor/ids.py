@@ -1,0 +1,49 @@
+"""Tracking codes and reporter receipts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+# No 0/O, 1/I/L: codes are read aloud over the phone and copied from SMS.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_CODE_LENGTH = 13  # 31**13 ≈ 2**64.4: unguessable, so the public tracking view needs no login.
+_GROUPS = (4, 4, 5)
+REPORT_ID_PATTERN = r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{5}$"
+_REPORT_ID_RE = re.compile(REPORT_ID_PATTERN)
+
+
+def new_report_id() -> str:
+    """A fresh random tracking code such as ``7KQ2-MX9R-TH4PW`` (64 random bits, never sequential)."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(_CODE_LENGTH))
+    parts, start = [], 0
+    for size in _GROUPS:
+        parts.append(raw[start : start + size])
+        start += size
+    return "-".join(parts)
+
+
+def normalize_report_id(text: str) -> str | None:
+    """The canonical form of a typed tracking code (case, spaces and missing dashes forgiven), or None."""
+    compact = re.sub(r"[\s-]", "", text).upper()
+    if len(compact) != _CODE_LENGTH:
+        return None
+    candidate = f"{compact[:4]}-{compact[4:8]}-{compact[8:]}"
+    return candidate if _REPORT_ID_RE.match(candidate) else None
+
+
+def new_receipt() -> str:
+    """A secret the reporter keeps to give feedback; only its hash is stored."""
+    return secrets.token_urlsafe(24)
+
+
+def hash_receipt(receipt: str) -> str:
+    """The stored form of a receipt."""
+    return hashlib.sha256(receipt.encode()).hexdigest()
+
+
+def receipt_matches(receipt: str, stored_hash: str) -> bool:
+    """Constant-time comparison of a presented receipt with the stored hash."""
+    return hmac.compare_digest(hash_receipt(receipt), stored_hash)

@@ -1,0 +1,302 @@
+"""pydantic models: API input, stored domain objects and public output, kept apart on purpose."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
+
+from lapor.contacts import is_valid_email, normalize_phone
+from lapor.lifecycle import Status
+from lapor.messages import Notification
+
+
+class ReportKind(StrEnum):
+    """What the citizen is filing."""
+
+    COMPLAINT = "complaint"
+    ASPIRATION = "aspiration"
+    INFORMATION_REQUEST = "information_request"
+
+
+Language = Literal["id", "en"]
+
+# Control characters (except tab and newline in long text) are refused: they break SMS, email
+# headers and terminals, and no honest report needs them.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_LINE_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+# BPS region codes: province "31", regency/city "31.71", district "31.71.01", village "31.71.01.1001".
+REGION_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
+CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+
+
+def _no_control_chars(value: str) -> str:
+    if _CONTROL_CHARS.search(value):
+        raise ValueError("must not contain control or invisible formatting characters")
+    return value
+
+
+def _single_line(value: str) -> str:
+    if _LINE_CONTROL_CHARS.search(value):
+        raise ValueError("must be a single line without control or invisible formatting characters")
+    return value
+
+
+def _region_code(value: str) -> str:
+    # Province codes run from 11 (Aceh) to 96 (Papua Barat Daya); anything else is not a BPS code.
+    if not _REGION_RE.match(value) or not 11 <= int(value[:2]) <= 96:
+        raise ValueError("must be a BPS region code such as 31, 31.71 or 31.71.01")
+    return value
+
+
+def _category_code(value: str) -> str:
+    if not _CODE_RE.match(value):
+        raise ValueError("must be a category code from GET /categories, e.g. kesehatan")
+    return value
+
+
+def _email(value: str) -> str:
+    if not is_valid_email(value):
+        raise ValueError("is not a valid email address")
+    return value.lower()
+
+
+def _phone(value: str) -> str:
+    normalized = normalize_phone(value)
+    if normalized is None:
+        raise ValueError("is not an Indonesian mobile number (e.g. 0812-3456-7890 or +62812...)")
+    return normalized
+
+
+def _text(min_length: int, max_length: int, *, multiline: bool) -> Any:
+    check = _no_control_chars if multiline else _single_line
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(check),
+    ]
+
+
+_REGION_RE = re.compile(REGION_PATTERN)
+_CODE_RE = re.compile(CODE_PATTERN)
+RegionCode = Annotated[str, StringConstraints(max_length=16), AfterValidator(_region_code)]
+CategoryCode = Annotated[str, StringConstraints(max_length=40), AfterValidator(_category_code)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), AfterValidator(_phone)]
+Title = _text(5, 200, multiline=False)
+Description = _text(10, 5000, multiline=True)
+Name = _text(1, 100, multiline=False)
+Note = _text(1, 2000, multiline=True)
+
+
+class Location(BaseModel):
+    """Where it happened, in WGS84; Indonesia's bounding box with a margin."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float = Field(ge=-12.0, le=7.0)
+    lon: float = Field(ge=94.0, le=142.0)
+
+
+class ReporterInput(BaseModel):
+    """How to reach the reporter; stored, never shown publicly or logged."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class SubmitReportRequest(BaseModel):
+    """Body of ``POST /reports``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ReportKind = ReportKind.COMPLAINT
+    title: Title
+    description: Description
+    category: CategoryCode | None = None
+    region: RegionCode | None = None
+    location: Location | None = None
+    occurred_on: date | None = None
+    anonymous: StrictBool = False
+    confidential: StrictBool = False
+    language: Language = "id"
+    reporter: ReporterInput | None = None
+
+    @field_validator("occurred_on")
+    @classmethod
+    def _not_in_future(cls, value: date | None) -> date | None:
+        # One day of slack: the reporter's clock may be a time zone ahead of the server's UTC date.
+        if value is not None and value.toordinal() > date.today().toordinal() + 1:
+            raise ValueError("must not be in the future")
+        if value is not None and value.year < 2000:
+            raise ValueError("must be 2000-01-01 or later")
+        return value
+
+
+class SubmitReportResponse(BaseModel):
+    """``201`` answer to ``POST /reports``."""
+
+    id: str
+    status: Status
+    created_at: datetime
+    receipt: str = Field(description="Secret the reporter needs to accept or reopen the answer.")
+
+
+class Deadlines(BaseModel):
+    """The report's pending deadlines; one that does not apply now is None."""
+
+    verify_by: datetime | None = None
+    follow_up_by: datetime | None = None
+    resolve_by: datetime | None = None
+    close_after: datetime | None = None
+
+
+class Reporter(BaseModel):
+    """Stored reporter contact (never in public output or logs)."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class Feedback(BaseModel):
+    """The reporter's verdict on the answer."""
+
+    action: Literal["accept", "reopen"]
+    rating: int | None = None
+    comment: str | None = None
+    at: datetime
+
+
+class Report(BaseModel):
+    """A report as stored (the ``REPORT`` item of its partition)."""
+
+    id: str
+    kind: ReportKind
+    status: Status
+    title: str
+    description: str
+    requested_category: str | None = None
+    category: str | None = None
+    track: str | None = None
+    agency: str | None = None
+    assignee: str | None = None
+    region: str | None = None
+    location: Location | None = None
+    occurred_on: date | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    language: Language = "id"
+    reporter: Reporter | None = None
+    receipt_hash: str
+    created_at: datetime
+    updated_at: datetime
+    dispatched_at: datetime | None = None
+    verified_at: datetime | None = None
+    completed_at: datetime | None = None
+    closed_at: datetime | None = None
+    deadlines: Deadlines = Field(default_factory=Deadlines)
+    escalations: list[str] = Field(
+        default_factory=list, description="Escalation steps taken: stage:level@deadline."
+    )
+    routing_seq: int = Field(default=0, description="How many times the report was routed (1 + forwards).")
+    due_at: datetime | None = Field(default=None, description="Next SLA check; None when nothing is pending.")
+    due_stage: str | None = None
+    feedback: list[Feedback] = Field(default_factory=list)
+    outbox: list[Notification] = Field(
+        default_factory=list,
+        description="Messages of the latest change; the stream relays them to the notify queue (transactional outbox).",
+    )
+    version: int = 0
+
+
+class TimelineEvent(BaseModel):
+    """One step in a report's history: who did what, when."""
+
+    at: datetime
+    status: Status
+    action: str
+    actor: str
+    note: str | None = None
+    agency: str | None = None
+    public: bool = True
+
+
+class AgencyRef(BaseModel):
+    """An agency as the public sees it."""
+
+    code: str
+    name: str
+
+
+class PublicTimelineEntry(BaseModel):
+    """A public timeline line."""
+
+    at: datetime
+    status: Status
+    note: str | None = None
+
+
+class PublicReport(BaseModel):
+    """``GET /reports/{id}``: no reporter identity or contact, ever; no title/description if confidential."""
+
+    id: str
+    kind: ReportKind
+    status: Status
+    category: str | None
+    track: str | None
+    agency: AgencyRef | None
+    created_at: datetime
+    updated_at: datetime
+    deadlines: Deadlines
+    timeline: list[PublicTimelineEntry]
+    title: str | None = Field(default=None, description="Absent when the report is confidential.")
+    description: str | None = Field(default=None, description="Absent when the report is confidential.")
+
+    @model_serializer(mode="wrap")
+    def _omit_hidden_text(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        # No return annotation on purpose: pydantic then documents the model's own schema.
+        # A confidential report's title and description are absent, not null, in the public view.
+        data = handler(self)
+        for key in ("title", "description"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+class CategoryView(BaseModel):
+    """``GET /categories`` item."""
+
+    code: str
+    name: str
+    agency: str | None
+
+
+class FieldError(BaseModel):
+    """One offending input field."""
+
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: a message, and the offending fields when input was at fault."""
+
+    message: str
+    errors: list[FieldError] = Field(default_factory=list)

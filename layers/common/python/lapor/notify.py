@@ -1,0 +1,171 @@
+"""Delivery of one notification: address lookup, rendering, exactly-once sending, failure records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lapor.channels import EmailSender, PermanentDeliveryError, SmsSender, TransientDeliveryError
+from lapor.contacts import normalize_phone
+from lapor.directory import Directory
+from lapor.messages import REPORTER, Event, Notification
+from lapor.models import Report, TimelineEvent
+from lapor.render import render_email, render_sms
+from lapor.repository import ReportRepository
+
+# Officials get an SMS as well as the email for what needs action now; routine updates are email only.
+SMS_EVENTS_FOR_OFFICIALS = frozenset(
+    {
+        Event.ASSIGNED,
+        Event.TRIAGE,
+        Event.CC,
+        Event.REOPENED,
+        Event.ESCALATION_1,
+        Event.ESCALATION_2,
+        Event.RESOLVE_MISSED,
+    }
+)
+# A claim older than this is from a sender that crashed mid-send; keep it above a send's worst latency.
+CLAIM_LEASE_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One channel of one notification to one address."""
+
+    channel: str  # "email" | "sms"
+    address: str
+
+    def marker(self, notification: Notification) -> str:
+        """The sent-marker id: the notification's deterministic id and the channel."""
+        return f"{notification.id}#{self.channel}"
+
+
+@dataclass
+class DeliveryOutcome:
+    """What happened to each delivery of a notification."""
+
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already sent (a duplicate message)
+    failed: list[str] = field(default_factory=list)  # permanent failure, recorded on the timeline
+
+
+class DeliveryDeferred(Exception):
+    """At least one delivery failed transiently; the message must be retried later."""
+
+
+def deliveries_for(
+    notification: Notification, report: Report, directory: Directory, *, sms_enabled: bool
+) -> list[Delivery]:
+    """The channels and addresses a notification goes to (nothing for a reporter without contact)."""
+    result: list[Delivery] = []
+    if notification.recipient == REPORTER:
+        contact = report.reporter
+        if contact is None:
+            return []
+        if contact.email:
+            result.append(Delivery("email", contact.email))
+        elif contact.phone and sms_enabled:
+            # Reporters who left only a phone number hear back by SMS.
+            result.append(Delivery("sms", contact.phone))
+        return result
+    official = directory.officials_by_id.get(notification.recipient)
+    if official is None:
+        return []
+    result.append(Delivery("email", official.email))
+    if official.phone and sms_enabled and notification.event in SMS_EVENTS_FOR_OFFICIALS:
+        result.append(Delivery("sms", official.phone))
+    return result
+
+
+def deliver(
+    notification: Notification,
+    *,
+    reports: ReportRepository,
+    directory: Directory,
+    email: EmailSender,
+    sms: SmsSender,
+    sms_enabled: bool,
+    public_url: str,
+    now: datetime,
+) -> DeliveryOutcome:
+    """Send every delivery of ``notification`` that has not been sent yet.
+
+    Each delivery is claimed with a conditional write before sending, so a re-delivered message
+    sends nothing twice; a transient failure releases the claim and raises DeliveryDeferred after
+    the other deliveries were tried; a permanent one is recorded on the report's timeline.
+    """
+    outcome = DeliveryOutcome()
+    report = reports.get(notification.report_id, consistent=False)
+    if report is None:
+        outcome.failed.append("report-missing")
+        return outcome
+    to_reporter = notification.recipient == REPORTER
+    deferred = False
+    for delivery in deliveries_for(notification, report, directory, sms_enabled=sms_enabled):
+        marker = delivery.marker(notification)
+        if not reports.claim_delivery(report.id, marker, now=now, lease_seconds=CLAIM_LEASE_SECONDS):
+            outcome.skipped.append(delivery.channel)
+            continue
+        try:
+            provider_id = _send(
+                delivery,
+                notification,
+                report,
+                directory,
+                email=email,
+                sms=sms,
+                to_reporter=to_reporter,
+                public_url=public_url,
+            )
+        except TransientDeliveryError:
+            reports.release_delivery(report.id, marker)
+            deferred = True
+            continue
+        except PermanentDeliveryError as error:
+            reports.finish_delivery(report.id, marker, state="failed", provider_id=None, now=now)
+            reports.add_event(report.id, _undeliverable(notification, delivery, report, now, error.code))
+            outcome.failed.append(delivery.channel)
+            continue
+        reports.finish_delivery(report.id, marker, state="sent", provider_id=provider_id, now=now)
+        outcome.sent.append(delivery.channel)
+    if deferred:
+        raise DeliveryDeferred(f"{notification.id}: a delivery failed transiently")
+    return outcome
+
+
+def _send(
+    delivery: Delivery,
+    notification: Notification,
+    report: Report,
+    directory: Directory,
+    *,
+    email: EmailSender,
+    sms: SmsSender,
+    to_reporter: bool,
+    public_url: str,
+) -> str:
+    if delivery.channel == "email":
+        rendered = render_email(
+            notification, report, directory, to_reporter=to_reporter, public_url=public_url
+        )
+        return email.send([delivery.address], rendered)
+    phone = normalize_phone(delivery.address)
+    if phone is None:
+        raise PermanentDeliveryError("not an Indonesian mobile number", code="InvalidPhoneNumber")
+    return sms.send(phone, render_sms(notification, report, directory, to_reporter=to_reporter))
+
+
+def _undeliverable(
+    notification: Notification, delivery: Delivery, report: Report, now: datetime, code: str | None
+) -> TimelineEvent:
+    # Operators see which message could not be delivered and why; the address itself is never recorded.
+    who = "reporter" if notification.recipient == REPORTER else notification.recipient
+    return TimelineEvent(
+        at=now,
+        status=report.status,
+        action="undeliverable",
+        actor="system",
+        note=f"{delivery.channel} to {who} for {notification.event.value} undeliverable ({code or 'rejected'})",
+        public=False,
+    )

@@ -1,0 +1,377 @@
+"""Every DynamoDB call Lapor makes lives here; nothing above this module touches the tables."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from lapor.aws import client as aws_client
+from lapor.messages import Notification
+from lapor.models import Report, TimelineEvent
+from lapor.schema import DUE_INDEX, INBOX_INDEX, PERIOD_INDEX
+from lapor.workdays import WIB
+
+REPORT_SK = "REPORT"
+EVENT_PREFIX = "EVENT#"
+
+
+class ConcurrentUpdate(Exception):
+    """The report changed (or already exists) since it was read; re-read and decide again."""
+
+
+def report_pk(report_id: str) -> str:
+    """Partition key of a report and its timeline."""
+    return f"REPORT#{report_id}"
+
+
+def utc_iso(instant: datetime) -> str:
+    """A sortable, fixed-width UTC form used in keys (``2026-12-02T16:59:59.999999Z``)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def due_shard(report_id: str, shards: int) -> int:
+    """The due-index shard of a report: stable, and spread evenly by a hash of the id."""
+    return int.from_bytes(hashlib.sha256(report_id.encode()).digest()[:4], "big") % shards
+
+
+def _serializer() -> Any:
+    from boto3.dynamodb.types import TypeSerializer
+
+    return TypeSerializer()
+
+
+def _deserializer() -> Any:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    return TypeDeserializer()
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain JSON-like values to a DynamoDB item (floats as Decimal, None dropped)."""
+    serializer = _serializer()
+    clean = json.loads(json.dumps(values, default=str), parse_float=Decimal)
+    return {key: serializer.serialize(value) for key, value in clean.items() if value is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item to plain values (numbers stay Decimal; pydantic takes them)."""
+    deserializer = _deserializer()
+    return {key: deserializer.deserialize(value) for key, value in item.items()}
+
+
+def report_from_image(image: Mapping[str, Any]) -> Report:
+    """A report from a deserialized item or stream image (extra key attributes ignored)."""
+    fields = {k: v for k, v in image.items() if k in Report.model_fields}
+    return Report.model_validate(fields)
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of an agency's inbox and the cursor of the next one."""
+
+    reports: list[Report]
+    next_key: dict[str, Any] | None
+
+
+class ReportRepository:
+    """Reports, their timelines and the officials' open-report counters."""
+
+    def __init__(self, table: str, directory_table: str, *, due_shards: int, client: Any = None) -> None:
+        self.table = table
+        self.directory_table = directory_table
+        self.due_shards = due_shards
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        """The DynamoDB client, created on first use."""
+        if self._client is None:
+            self._client = aws_client("dynamodb")
+        return self._client
+
+    # ---- writes -------------------------------------------------------------------------------
+
+    def save(
+        self,
+        report: Report,
+        *,
+        expected_version: int | None,
+        events: Iterable[TimelineEvent] = (),
+        load_changes: Mapping[tuple[str, str], int] | None = None,
+        outbox: Sequence[Notification] = (),
+    ) -> Report:
+        """Write ``report`` and its new timeline events in one transaction; return the stored report.
+
+        ``expected_version`` None creates the report (it must not exist); otherwise the stored version
+        must still be that one, so concurrent writers never overwrite each other (ConcurrentUpdate).
+        ``load_changes`` adjusts officials' open-report counters, keyed by (agency, official id), in
+        the same transaction so a counter can never drift from the reports it counts. ``outbox`` holds
+        this change's messages (replacing the previous change's); the stream relays them.
+        """
+        stored = report.model_copy(
+            update={
+                "version": report.version + 1 if expected_version is not None else 1,
+                "outbox": list(outbox),
+            }
+        )
+        put: dict[str, Any] = {"TableName": self.table, "Item": self._report_item(stored)}
+        if expected_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :expected"
+            put["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
+        items: list[dict[str, Any]] = [{"Put": put}]
+        for event in events:
+            items.append({"Put": {"TableName": self.table, "Item": self._event_item(stored.id, event)}})
+        for (agency, official), delta in (load_changes or {}).items():
+            if delta:
+                items.append({"Update": self._load_update(agency, official, delta)})
+        self._transact(items)
+        return stored
+
+    def add_event(self, report_id: str, event: TimelineEvent) -> None:
+        """Append a timeline event that changes nothing else (e.g. an undeliverable notification)."""
+        self.client.put_item(TableName=self.table, Item=self._event_item(report_id, event))
+
+    # ---- delivery markers (notify) ---------------------------------------------------------------
+
+    def claim_delivery(self, report_id: str, delivery_id: str, *, now: datetime, lease_seconds: int) -> bool:
+        """Claim the right to send one delivery; False when it was sent, failed for good, or is in flight.
+
+        The marker lives in the report's partition. A claim left in ``sending`` past its lease means the
+        sender crashed mid-send: it can be claimed again, so a message is never lost (at the price of a
+        possible duplicate in that narrow window).
+        """
+        stale_before = utc_iso(now - timedelta(seconds=lease_seconds))
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    "pk": {"S": report_pk(report_id)},
+                    "sk": {"S": f"SENT#{delivery_id}"},
+                    "state": {"S": "sending"},
+                    "claimed_at": {"S": utc_iso(now)},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR (#state = :sending AND claimed_at < :stale)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":sending": {"S": "sending"}, ":stale": {"S": stale_before}},
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def finish_delivery(
+        self, report_id: str, delivery_id: str, *, state: str, provider_id: str | None, now: datetime
+    ) -> None:
+        """Make a claimed delivery final: ``sent`` (with the provider's id) or ``failed`` (not retried)."""
+        values: dict[str, Any] = {":state": {"S": state}, ":at": {"S": utc_iso(now)}}
+        expression = "SET #state = :state, finished_at = :at"
+        if provider_id:
+            values[":provider"] = {"S": provider_id}
+            expression += ", provider_id = :provider"
+        self.client.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"SENT#{delivery_id}"}},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=values,
+        )
+
+    def release_delivery(self, report_id: str, delivery_id: str) -> None:
+        """Drop a claim whose send failed transiently, so the retry can send."""
+        self.client.delete_item(
+            TableName=self.table,
+            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"SENT#{delivery_id}"}},
+            ConditionExpression="#state = :sending",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":sending": {"S": "sending"}},
+        )
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except self.client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise ConcurrentUpdate("report changed since it was read") from None
+            raise
+
+    def _report_item(self, report: Report) -> dict[str, Any]:
+        values = report.model_dump(mode="json")
+        values.update(
+            pk=report_pk(report.id), sk=REPORT_SK, period=report.created_at.astimezone(WIB).strftime("%Y-%m")
+        )
+        values["period_sk"] = report.id
+        if report.agency:
+            values["inbox_pk"] = report.agency
+            values["inbox_sk"] = f"{utc_iso(report.created_at)}#{report.id}"
+        if report.outbox:
+            # A scalar flag the stream filter can match: list contents are not filterable.
+            values["has_outbox"] = "yes"
+        if report.due_at is not None:
+            values["due_shard"] = due_shard(report.id, self.due_shards)
+            values["due_at"] = utc_iso(report.due_at)
+        return to_item(values)
+
+    def _event_item(self, report_id: str, event: TimelineEvent) -> dict[str, Any]:
+        values = event.model_dump(mode="json")
+        # The random suffix keeps two events of the same microsecond apart; order is by time.
+        values.update(pk=report_pk(report_id), sk=f"{EVENT_PREFIX}{utc_iso(event.at)}#{secrets.token_hex(3)}")
+        return to_item(values)
+
+    def _load_update(self, agency: str, official: str, delta: int) -> dict[str, Any]:
+        return {
+            "TableName": self.directory_table,
+            "Key": {"pk": {"S": f"LOAD#{agency}"}, "sk": {"S": official}},
+            "UpdateExpression": "ADD #open :delta",
+            "ExpressionAttributeNames": {"#open": "open"},
+            "ExpressionAttributeValues": {":delta": {"N": str(delta)}},
+        }
+
+    # ---- reads --------------------------------------------------------------------------------
+
+    def get(self, report_id: str, *, consistent: bool = True) -> Report | None:
+        """The report item alone."""
+        response = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": REPORT_SK}},
+            ConsistentRead=consistent,
+        )
+        item = response.get("Item")
+        return report_from_image(from_item(item)) if item else None
+
+    def get_with_timeline(self, report_id: str) -> tuple[Report, list[TimelineEvent]] | None:
+        """The report and its timeline, oldest first, in one Query of its partition."""
+        report: Report | None = None
+        events: list[TimelineEvent] = []
+        for item in self._query_all(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": report_pk(report_id)}},
+            ConsistentRead=True,
+        ):
+            values = from_item(item)
+            if values["sk"] == REPORT_SK:
+                report = report_from_image(values)
+            elif values["sk"].startswith(EVENT_PREFIX):
+                events.append(
+                    TimelineEvent.model_validate(
+                        {k: v for k, v in values.items() if k in TimelineEvent.model_fields}
+                    )
+                )
+        return (report, events) if report else None
+
+    def loads(self, agency: str) -> dict[str, int]:
+        """Open-report counts of an agency's officials (one Query; missing officials count 0)."""
+        return {
+            item["sk"]["S"]: int(item.get("open", {"N": "0"})["N"])
+            for item in self._query_all(
+                TableName=self.directory_table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": f"LOAD#{agency}"}},
+            )
+        }
+
+    def inbox(
+        self, agency: str, *, limit: int, start_key: dict[str, Any] | None = None, status: str | None = None
+    ) -> InboxPage:
+        """An agency's reports, newest first, optionally of one status."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": INBOX_INDEX,
+            "KeyConditionExpression": "inbox_pk = :agency",
+            "ExpressionAttributeValues": {":agency": {"S": agency}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if status:
+            kwargs["FilterExpression"] = "#status = :status"
+            kwargs["ExpressionAttributeNames"] = {"#status": "status"}
+            kwargs["ExpressionAttributeValues"][":status"] = {"S": status}
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        response = self.client.query(**kwargs)
+        reports = [report_from_image(from_item(item)) for item in response.get("Items", [])]
+        return InboxPage(reports, response.get("LastEvaluatedKey"))
+
+    def due_keys(
+        self, shard: int, now: datetime, *, start_key: dict[str, Any] | None = None, limit: int = 100
+    ) -> tuple[list[str], dict[str, Any] | None]:
+        """Ids of reports in one due shard whose next deadline is at or before ``now`` (a Query, never a Scan)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": DUE_INDEX,
+            "KeyConditionExpression": "due_shard = :shard AND due_at <= :now",
+            "ExpressionAttributeValues": {":shard": {"N": str(shard)}, ":now": {"S": utc_iso(now)}},
+            "Limit": limit,
+        }
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        response = self.client.query(**kwargs)
+        ids = [item["pk"]["S"].removeprefix("REPORT#") for item in response.get("Items", [])]
+        return ids, response.get("LastEvaluatedKey")
+
+    def reports_of_period(self, period: str) -> Iterator[Report]:
+        """Every report created in a WIB month (``YYYY-MM``), for statistics."""
+        for item in self._query_all(
+            TableName=self.table,
+            IndexName=PERIOD_INDEX,
+            KeyConditionExpression="#period = :period",
+            ExpressionAttributeNames={"#period": "period"},
+            ExpressionAttributeValues={":period": {"S": period}},
+        ):
+            yield report_from_image(from_item(item))
+
+    def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        while True:
+            response = self.client.query(**kwargs)
+            yield from response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+class DirectoryStore:
+    """The current directory document, stored gzip-compressed (a national directory exceeds 400 KB as text)."""
+
+    KEY = {"pk": {"S": "DIRECTORY"}, "sk": {"S": "CURRENT"}}
+
+    def __init__(self, table: str, *, client: Any = None) -> None:
+        self.table = table
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        """The DynamoDB client, created on first use."""
+        if self._client is None:
+            self._client = aws_client("dynamodb")
+        return self._client
+
+    def put_document(self, document: Mapping[str, Any], *, loaded_at: datetime) -> str:
+        """Store a validated directory document; return its content hash."""
+        raw = json.dumps(document, sort_keys=True, ensure_ascii=False).encode()
+        digest = hashlib.sha256(raw).hexdigest()
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                **self.KEY,
+                "document": {"B": gzip.compress(raw)},
+                "sha256": {"S": digest},
+                "loaded_at": {"S": utc_iso(loaded_at)},
+            },
+        )
+        return digest
+
+    def get_document(self) -> dict[str, Any] | None:
+        """The stored directory document, or None when no directory has been loaded."""
+        item = self.client.get_item(TableName=self.table, Key=self.KEY, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return json.loads(gzip.decompress(item["document"]["B"]))

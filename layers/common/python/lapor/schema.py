@@ -1,0 +1,123 @@
+"""Table definitions shared by the CDK stack and the local stack, so both create the same tables.
+
+Keys are strings unless stated. The reports table holds, per report, one item ``sk = "REPORT"`` and
+one item per timeline event ``sk = "EVENT#<at>#<n>"`` in the same partition ``pk = "REPORT#<id>"``.
+Two sparse indexes hang off the report item:
+
+- ``inbox``: ``inbox_pk`` = assigned agency code, ``inbox_sk`` = ``<created_at>#<id>`` (officials' inbox).
+- ``due``: ``due_shard`` (number, 0..shards-1) and ``due_at`` (UTC ISO instant of the next deadline);
+  present only while a deadline is pending, so the SLA checker Queries due items and never Scans.
+- ``period``: ``period`` = WIB month ``YYYY-MM`` of creation, ``period_sk`` = ``<agency>#<id>`` (statistics).
+
+The directory table holds the directory document and the officials' open-report counters, which live
+apart from the document so that reloading a directory never resets them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AttributeType = Literal["S", "N"]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key attribute: its name and DynamoDB scalar type."""
+
+    name: str
+    type: AttributeType = "S"
+
+
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index; ``include`` lists non-key attributes projected (empty = KEYS_ONLY)."""
+
+    name: str
+    partition_key: Key
+    sort_key: Key | None = None
+    projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
+    include: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A DynamoDB table as both stacks create it (on-demand billing)."""
+
+    logical_id: str
+    partition_key: Key
+    sort_key: Key | None = None
+    indexes: tuple[Index, ...] = field(default_factory=tuple)
+    stream_view_type: str | None = None
+    ttl_attribute: str | None = None
+
+    def attribute_definitions(self) -> list[dict[str, str]]:
+        """Every key attribute of the table and its indexes, once each, in a stable order."""
+        keys: dict[str, str] = {}
+        for key in (self.partition_key, self.sort_key):
+            if key:
+                keys[key.name] = key.type
+        for index in self.indexes:
+            for key in (index.partition_key, index.sort_key):
+                if key:
+                    keys[key.name] = key.type
+        return [{"AttributeName": name, "AttributeType": kind} for name, kind in keys.items()]
+
+    def create_table_kwargs(self, table_name: str) -> dict[str, Any]:
+        """Arguments for boto3 ``create_table`` (the local stack and integration tests use this)."""
+        kwargs: dict[str, Any] = {
+            "TableName": table_name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": self.attribute_definitions(),
+            "KeySchema": _key_schema(self.partition_key, self.sort_key),
+        }
+        if self.indexes:
+            kwargs["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": _key_schema(index.partition_key, index.sort_key),
+                    "Projection": _projection(index),
+                }
+                for index in self.indexes
+            ]
+        if self.stream_view_type:
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": self.stream_view_type}
+        return kwargs
+
+
+def _key_schema(partition_key: Key, sort_key: Key | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition_key.name, "KeyType": "HASH"}]
+    if sort_key:
+        schema.append({"AttributeName": sort_key.name, "KeyType": "RANGE"})
+    return schema
+
+
+def _projection(index: Index) -> dict[str, Any]:
+    if index.projection == "INCLUDE":
+        return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.include)}
+    return {"ProjectionType": index.projection}
+
+
+INBOX_INDEX = "inbox"
+DUE_INDEX = "due"
+PERIOD_INDEX = "period"
+
+REPORTS = TableSpec(
+    logical_id="Reports",
+    partition_key=Key("pk"),
+    sort_key=Key("sk"),
+    indexes=(
+        Index(INBOX_INDEX, Key("inbox_pk"), Key("inbox_sk")),
+        # KEYS_ONLY + the stage fields keeps the SLA scan's read units proportional to due reports.
+        Index(DUE_INDEX, Key("due_shard", "N"), Key("due_at"), projection="INCLUDE", include=("due_stage",)),
+        Index(PERIOD_INDEX, Key("period"), Key("period_sk")),
+    ),
+    stream_view_type="NEW_AND_OLD_IMAGES",
+)
+
+DIRECTORY = TableSpec(logical_id="Directory", partition_key=Key("pk"), sort_key=Key("sk"))
+
+# The layout powertools' DynamoDBPersistenceLayer expects by default.
+IDEMPOTENCY = TableSpec(logical_id="Idempotency", partition_key=Key("id"), ttl_attribute="expiration")
+
+ALL_TABLES = (REPORTS, DIRECTORY, IDEMPOTENCY)

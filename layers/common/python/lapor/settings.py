@@ -1,0 +1,71 @@
+"""Settings parsed once from the environment at cold start and passed down as arguments."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# Environment variable -> settings field. Table names and the queue have no defaults on purpose:
+# a function deployed without them must fail at start, not write to a table nobody reads.
+ENVIRONMENT = {
+    "AWS_REGION": "region",
+    "LAPOR_REPORTS_TABLE": "reports_table",
+    "LAPOR_DIRECTORY_TABLE": "directory_table",
+    "LAPOR_IDEMPOTENCY_TABLE": "idempotency_table",
+    "LAPOR_NOTIFY_QUEUE_URL": "notify_queue_url",
+    "LAPOR_DUE_SHARDS": "due_shards",
+    "LAPOR_PUBLIC_URL": "public_url",
+    "LAPOR_SENDER_EMAIL": "sender_email",
+    "LAPOR_SES_CONFIGURATION_SET": "ses_configuration_set",
+    "LAPOR_SMS_ENABLED": "sms_enabled",
+    "LAPOR_SMS_MAX_PRICE": "sms_max_price",
+    "LAPOR_SMS_SENDER_ID": "sms_sender_id",
+    "LAPOR_DIRECTORY_CACHE_SECONDS": "directory_cache_seconds",
+    "LAPOR_IDEMPOTENCY_TTL_SECONDS": "idempotency_ttl_seconds",
+    "LAPOR_MAX_BODY_BYTES": "max_body_bytes",
+    "LAPOR_USER_POOL_ID": "user_pool_id",
+}
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a usable deployment; the message names the variables."""
+
+
+class Settings(BaseModel):
+    """Everything a Lapor function needs to know about its deployment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    region: str = Field(min_length=1)
+    reports_table: str = Field(min_length=1)
+    directory_table: str = Field(min_length=1)
+    notify_queue_url: str = Field(min_length=1)
+    idempotency_table: str | None = None
+    due_shards: int = Field(default=8, ge=1, le=64)
+    public_url: str = "http://127.0.0.1:8080"
+    sender_email: str | None = None
+    ses_configuration_set: str | None = None
+    sms_enabled: bool = True
+    sms_max_price: Decimal = Decimal("0.10")
+    sms_sender_id: str | None = None
+    directory_cache_seconds: int = Field(default=60, ge=0)
+    idempotency_ttl_seconds: int = Field(default=86_400, ge=60)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    user_pool_id: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Parse the settings from ``environ`` (default ``os.environ``); raise SettingsError naming bad variables."""
+        environ = os.environ if environ is None else environ
+        values = {field: environ[var] for var, field in ENVIRONMENT.items() if environ.get(var, "") != ""}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            by_field = {field: var for var, field in ENVIRONMENT.items()}
+            problems = ", ".join(
+                f"{by_field.get(str(e['loc'][0]), e['loc'][0])}: {e['msg']}" for e in error.errors()
+            )
+            raise SettingsError(f"invalid Lapor environment: {problems}") from None

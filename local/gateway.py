@@ -1,0 +1,199 @@
+"""A local API Gateway: HTTP requests become REST proxy events for the real intake handler."""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+# Path templates of the deployed REST API, so events carry `resource` and `pathParameters` as there.
+ROUTES = (
+    ("/reports/{id}/actions", ("reports", None, "actions")),
+    ("/reports/{id}/feedback", ("reports", None, "feedback")),
+    ("/reports/{id}", ("reports", None)),
+    ("/reports", ("reports",)),
+    ("/categories", ("categories",)),
+    ("/stats", ("stats",)),
+    ("/inbox", ("inbox",)),
+    ("/openapi.json", ("openapi.json",)),
+)
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+LocalRoute = Callable[[str, dict[str, Any] | None], tuple[int, Any]]
+
+
+def match_route(path: str) -> tuple[str, dict[str, str]] | None:
+    """The resource template and path parameters of an API path, or None when it is not an API path."""
+    parts = [p for p in path.split("/") if p]
+    for resource, shape in ROUTES:
+        if len(parts) != len(shape):
+            continue
+        params: dict[str, str] = {}
+        for part, expected in zip(parts, shape, strict=True):
+            if expected is None:
+                params["id"] = part
+            elif part != expected:
+                break
+        else:
+            return resource, params
+    return None
+
+
+def proxy_event(
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    resource: str,
+    params: dict[str, str],
+    claims: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy integration event, as Lambda receives it."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    multi: dict[str, list[str]] = {}
+    for key, value in pairs:
+        multi.setdefault(key, []).append(value)
+    try:
+        text, is_b64 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, is_b64 = base64.b64encode(body).decode(), True
+    request_context: dict[str, Any] = {
+        "resourcePath": resource,
+        "httpMethod": method,
+        "path": f"/local{path}",
+        "stage": "local",
+        "requestId": str(uuid.uuid4()),
+        "requestTimeEpoch": int(time.time() * 1000),
+        "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+        "protocol": "HTTP/1.1",
+        "accountId": "123456789012",
+        "apiId": "local",
+    }
+    if claims is not None:
+        request_context["authorizer"] = {"claims": claims}
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": dict(headers),
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": dict(pairs) or None,
+        "multiValueQueryStringParameters": multi or None,
+        "pathParameters": params or None,
+        "stageVariables": None,
+        "requestContext": request_context,
+        "body": text if body else None,
+        "isBase64Encoded": is_b64,
+    }
+
+
+def make_server(
+    host: str,
+    port: int,
+    *,
+    invoke_api: Callable[[dict[str, Any]], dict[str, Any]],
+    authorize: Callable[[str | None], dict[str, Any] | None],
+    protected: Callable[[str, str], bool],
+    local_routes: dict[tuple[str, str], LocalRoute],
+    web_root: Path,
+) -> ThreadingHTTPServer:
+    """The HTTP server: API paths to the intake handler, ``/_local/*`` to the stack, the rest to web pages."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "LaporLocal/1.0"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            # Quiet by default: request lines could carry tracking codes; the handlers log structurally.
+            return
+
+        def _read_body(self) -> bytes | None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_REQUEST_BYTES:
+                self._send(413, {"message": "Request Too Long"})
+                return None
+            return self.rfile.read(length) if length else b""
+
+        def _send(
+            self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: bytes | None = None
+        ) -> None:
+            data = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode()
+            self.send_response(status)
+            merged = {"Content-Type": "application/json"} | (headers or {})
+            for key, value in merged.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        def _handle(self) -> None:
+            url = urlsplit(self.path)
+            body = self._read_body()
+            if body is None:
+                return
+            local = local_routes.get((self.command, url.path))
+            if local is not None:
+                payload = json.loads(body) if body.strip() else None
+                status, result = local(url.query, payload)
+                self._send(status, result)
+                return
+            route = match_route(url.path)
+            if route is None:
+                self._static(url.path)
+                return
+            resource, params = route
+            claims = None
+            if protected(self.command, resource):
+                claims = authorize(self.headers.get("Authorization"))
+                if claims is None:
+                    # What API Gateway's Cognito authorizer answers, before the function runs.
+                    self._send(401, {"message": "Unauthorized"})
+                    return
+            headers = {key: value for key, value in self.headers.items()}
+            event = proxy_event(
+                self.command,
+                url.path,
+                url.query,
+                headers,
+                body,
+                resource=resource,
+                params=params,
+                claims=claims,
+            )
+            result = invoke_api(event)
+            out_headers = dict(result.get("headers") or {})
+            for key, values in (result.get("multiValueHeaders") or {}).items():
+                out_headers[key] = ", ".join(values)
+            raw = result.get("body") or ""
+            data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+            self._send(int(result.get("statusCode", 502)), None, out_headers, raw=data)
+
+        def _static(self, path: str) -> None:
+            if self.command not in {"GET", "HEAD"}:
+                self._send(404, {"message": "Not Found"})
+                return
+            relative = path.lstrip("/") or "index.html"
+            target = (web_root / relative).resolve()
+            if not target.is_relative_to(web_root.resolve()) or not target.is_file():
+                self._send(404, {"message": "Not Found"})
+                return
+            kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            self._send(
+                200, None, {"Content-Type": kind, "Cache-Control": "no-store"}, raw=target.read_bytes()
+            )
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server

@@ -1,0 +1,134 @@
+"""Creates the AWS resources the pipeline needs, from the same definitions the CDK stack uses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from lapor.schema import DIRECTORY, IDEMPOTENCY, REPORTS
+
+REGION = "ap-southeast-3"
+# Local receive counts before a message lands in the DLQ, as in the deployed queue.
+MAX_RECEIVES = 5
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """Names of one deployment's resources (prefix keeps parallel test stacks apart)."""
+
+    prefix: str = "lapor-local"
+
+    @property
+    def reports_table(self) -> str:
+        return f"{self.prefix}-reports"
+
+    @property
+    def directory_table(self) -> str:
+        return f"{self.prefix}-directory"
+
+    @property
+    def idempotency_table(self) -> str:
+        return f"{self.prefix}-idempotency"
+
+    @property
+    def notify_queue(self) -> str:
+        return f"{self.prefix}-notify"
+
+    @property
+    def notify_dlq(self) -> str:
+        return f"{self.prefix}-notify-dlq"
+
+    @property
+    def route_failures_queue(self) -> str:
+        return f"{self.prefix}-route-failures"
+
+    @property
+    def sla_failures_queue(self) -> str:
+        return f"{self.prefix}-sla-failures"
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What ``create_resources`` made, as the functions' environment needs it."""
+
+    names: ResourceNames
+    reports_stream_arn: str
+    notify_queue_url: str
+    notify_queue_arn: str
+    notify_dlq_url: str
+    route_failures_url: str
+    sla_failures_url: str
+    sender_email: str
+
+    def environment(self, *, region: str = REGION, public_url: str, due_shards: int = 8) -> dict[str, str]:
+        """The functions' environment variables for these resources."""
+        return {
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "LAPOR_REPORTS_TABLE": self.names.reports_table,
+            "LAPOR_DIRECTORY_TABLE": self.names.directory_table,
+            "LAPOR_IDEMPOTENCY_TABLE": self.names.idempotency_table,
+            "LAPOR_NOTIFY_QUEUE_URL": self.notify_queue_url,
+            "LAPOR_DUE_SHARDS": str(due_shards),
+            "LAPOR_PUBLIC_URL": public_url,
+            "LAPOR_SENDER_EMAIL": self.sender_email,
+            "POWERTOOLS_SERVICE_NAME": "lapor",
+            "POWERTOOLS_METRICS_NAMESPACE": "Lapor",
+        }
+
+
+def create_resources(
+    session: Any,
+    names: ResourceNames | None = None,
+    *,
+    sender_email: str = "no-reply@lapor.local",
+    visibility_timeout: int = 5,
+) -> Resources:
+    """Create tables, queues and the SES sender identity with ``session`` (a boto3 Session)."""
+    names = names or ResourceNames()
+    dynamodb = session.client("dynamodb")
+    for spec, table in (
+        (REPORTS, names.reports_table),
+        (DIRECTORY, names.directory_table),
+        (IDEMPOTENCY, names.idempotency_table),
+    ):
+        dynamodb.create_table(**spec.create_table_kwargs(table))
+        if spec.ttl_attribute:
+            dynamodb.update_time_to_live(
+                TableName=table,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+            )
+    stream_arn = dynamodb.describe_table(TableName=names.reports_table)["Table"]["LatestStreamArn"]
+
+    sqs = session.client("sqs")
+    dlq_url = sqs.create_queue(QueueName=names.notify_dlq)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    notify_url = sqs.create_queue(
+        QueueName=names.notify_queue,
+        Attributes={
+            "VisibilityTimeout": str(visibility_timeout),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVES)}
+            ),
+        },
+    )["QueueUrl"]
+    notify_arn = sqs.get_queue_attributes(QueueUrl=notify_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    route_failures = sqs.create_queue(QueueName=names.route_failures_queue)["QueueUrl"]
+    sla_failures = sqs.create_queue(QueueName=names.sla_failures_queue)["QueueUrl"]
+
+    session.client("ses").verify_email_identity(EmailAddress=sender_email)
+    return Resources(
+        names=names,
+        reports_stream_arn=stream_arn,
+        notify_queue_url=notify_url,
+        notify_queue_arn=notify_arn,
+        notify_dlq_url=dlq_url,
+        route_failures_url=route_failures,
+        sla_failures_url=sla_failures,
+        sender_email=sender_email,
+    )

@@ -1,0 +1,287 @@
+"""Assembles the local stack: moto server, resources, directory, gateway, pollers and schedule."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTION_DIRS = [ROOT / "functions" / name for name in ("intake", "route", "sla_check", "notify")]
+LAYER_DIR = ROOT / "layers" / "common" / "python"
+DEMO_DIRECTORY = ROOT / "local" / "directory.demo.yaml"
+WEB_ROOT = ROOT / "web"
+# Officials' routes sit behind the Cognito authorizer in the deployed API.
+PROTECTED = {("GET", "/inbox"), ("POST", "/reports/{id}/actions")}
+
+
+@dataclass
+class LocalConfig:
+    """What the operator can choose; defaults match the documented ones."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    aws_port: int = 5000
+    directory: Path = DEMO_DIRECTORY
+    state_file: Path | None = None
+    sla_interval: float = 60.0
+    prefix: str = "lapor-local"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> LocalConfig:
+        """Read LAPOR_PORT, LAPOR_AWS_PORT, LAPOR_DIRECTORY, LAPOR_LOCAL_STATE, LAPOR_SLA_INTERVAL."""
+        env = os.environ if environ is None else environ
+        return cls(
+            port=int(env.get("LAPOR_PORT", "8080")),
+            aws_port=int(env.get("LAPOR_AWS_PORT", "5000")),
+            directory=Path(env["LAPOR_DIRECTORY"]) if env.get("LAPOR_DIRECTORY") else DEMO_DIRECTORY,
+            state_file=Path(env["LAPOR_LOCAL_STATE"]) if env.get("LAPOR_LOCAL_STATE") else None,
+            sla_interval=float(env.get("LAPOR_SLA_INTERVAL", "60")),
+        )
+
+
+def _prepare_imports() -> None:
+    # The same layout Lambda gives a function: its code root and the layer's /opt/python on sys.path.
+    for path in [LAYER_DIR, *FUNCTION_DIRS]:
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+
+
+class LocalStack:
+    """The whole pipeline in one process; ``start()`` then ``stop()`` (or use as a context manager)."""
+
+    def __init__(self, config: LocalConfig | None = None, *, log: Callable[[str], None] = print) -> None:
+        self.config = config or LocalConfig()
+        self.log = log
+        self.moto: Any = None
+        self.http: Any = None
+        self.threads: list[Any] = []
+        self._api_lock = threading.Lock()
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> LocalStack:
+        """Start moto, create resources, load the directory, start the gateway and the pollers."""
+        from moto.server import ThreadedMotoServer
+
+        cfg = self.config
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines drown the output
+        self.moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.aws_port, verbose=False)
+        self.moto.start()
+        aws_port = self.moto._server.server_port if cfg.aws_port == 0 else cfg.aws_port
+        self.aws_endpoint = f"http://{cfg.host}:{aws_port}"
+        self.log(f"moto (AWS services) on {self.aws_endpoint}")
+
+        # Handlers find AWS through the standard variables, exactly as on Lambda but pointed at moto.
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.aws_endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_SESSION_TOKEN": "local",
+                "AWS_REGION": "ap-southeast-3",
+                "AWS_DEFAULT_REGION": "ap-southeast-3",
+                "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+        )
+        import boto3
+
+        from local.resources import ResourceNames, create_resources
+
+        self.session = boto3.session.Session()
+        self.resources = create_resources(self.session, ResourceNames(cfg.prefix))
+        self.log("tables, queues and the SES sender created")
+
+        self.http = self._make_gateway()
+        port = self.http.server_address[1]
+        self.url = f"http://{cfg.host}:{port}"
+        os.environ.update(self.resources.environment(public_url=self.url))
+        _prepare_imports()
+
+        from ops.directory_ops import load_into
+
+        directory, _ = load_into(cfg.directory, table=self.resources.names.directory_table)
+        self.log(
+            f"directory {cfg.directory.name} loaded: {len(directory.agencies)} agencies, "
+            f"{len(directory.officials)} officials, {len(directory.categories)} categories"
+        )
+        if cfg.state_file and cfg.state_file.exists():
+            from local.state import restore
+
+            count = restore(self.session, self.resources, cfg.state_file)
+            self.log(f"restored {count} items from {cfg.state_file}")
+
+        self._start_event_sources()
+        thread = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
+        thread.start()
+        self.log(f"API and web pages on {self.url}")
+        return self
+
+    def stop(self) -> None:
+        """Stop pollers and servers; save state first when LAPOR_LOCAL_STATE is set."""
+        for thread in self.threads:
+            thread.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=5)
+        if self.http is not None:
+            self.http.shutdown()
+            self.http.server_close()
+        if self.config.state_file and self.moto is not None:
+            from local.state import save
+
+            count = save(self.session, self.resources, self.config.state_file)
+            self.log(f"saved {count} items to {self.config.state_file}")
+        if self.moto is not None:
+            self.moto.stop()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- wiring -------------------------------------------------------------------------------
+
+    def _make_gateway(self) -> Any:
+        from local.gateway import make_server
+
+        local_routes = {
+            ("GET", "/_local/outbox"): lambda query, body: (200, self.outbox()),
+            ("POST", "/_local/sla-check"): lambda query, body: self.sla_check(body),
+        }
+        return make_server(
+            self.config.host,
+            self.config.port,
+            invoke_api=self.invoke_api,
+            authorize=self.authorize,
+            protected=lambda method, resource: (method, resource) in PROTECTED,
+            local_routes=local_routes,
+            web_root=WEB_ROOT,
+        )
+
+    def _start_event_sources(self) -> None:
+        import notify_app
+        import route_app
+        import sla_check_app
+
+        from local.pollers import QueuePoller, Schedule, StreamPoller
+
+        resources = self.resources
+        self.stream_poller = StreamPoller(
+            session=self.session,
+            stream_arn=resources.reports_stream_arn,
+            handler=route_app.lambda_handler,
+            function_name="lapor-route",
+            on_failure_url=resources.route_failures_url,
+        )
+        self.queue_poller = QueuePoller(
+            session=self.session,
+            queue_url=resources.notify_queue_url,
+            queue_arn=resources.notify_queue_arn,
+            handler=notify_app.lambda_handler,
+            function_name="lapor-notify",
+        )
+        self.threads = [self.stream_poller, self.queue_poller]
+        if self.config.sla_interval > 0:
+            self.threads.append(
+                Schedule(
+                    handler=sla_check_app.lambda_handler,
+                    function_name="lapor-sla-check",
+                    interval=self.config.sla_interval,
+                )
+            )
+        for thread in self.threads:
+            thread.start()
+        self.log("stream poller (route), queue poller (notify) and SLA schedule running")
+
+    def invoke_api(self, event: dict[str, Any]) -> dict[str, Any]:
+        """One API Gateway → intake invocation (one warm container: requests are handled one at a time)."""
+        import intake_app
+
+        from local.lambda_runtime import invoke
+
+        with self._api_lock:
+            return invoke(intake_app.lambda_handler, event, function_name="lapor-intake")
+
+    def authorize(self, header: str | None) -> dict[str, Any] | None:
+        """Claims of a valid bearer token, or None (the Cognito authorizer's 401)."""
+        return None
+
+    # ---- local-only views ---------------------------------------------------------------------
+
+    def sla_check(self, body: dict[str, Any] | None) -> tuple[int, Any]:
+        """Run the SLA handler once as of ``body["now"]`` (default: the clock); its summary."""
+        import sla_check_app
+
+        from local.lambda_runtime import invoke
+
+        event = {"now": body["now"]} if body and body.get("now") else {}
+        try:
+            return 200, invoke(
+                sla_check_app.lambda_handler, event, function_name="lapor-sla-check", timeout_seconds=300
+            )
+        except ValueError as error:
+            return 400, {"message": str(error), "errors": [{"field": "now", "message": str(error)}]}
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every email and SMS moto recorded, oldest first, stamped with the notifier's sent time."""
+        with urllib.request.urlopen(f"{self.aws_endpoint}/moto-api/data.json", timeout=10) as response:  # noqa: S310 - local moto
+            data = json.load(response)
+        return sent_messages(data, self._sent_times())
+
+    def _sent_times(self) -> dict[str, str]:
+        # moto records no send time; the notifier's sent markers do, keyed by the provider's message id.
+        dynamodb = self.session.client("dynamodb")
+        times: dict[str, str] = {}
+        paginator = dynamodb.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self.resources.names.reports_table,
+            FilterExpression="begins_with(sk, :sent)",
+            ExpressionAttributeValues={":sent": {"S": "SENT#"}},
+        ):
+            for item in page.get("Items", []):
+                if "provider_id" in item:
+                    times[item["provider_id"]["S"]] = item["finished_at"]["S"]
+        return times
+
+
+def sent_messages(data: dict[str, Any], sent_times: dict[str, str]) -> list[dict[str, Any]]:
+    """The outbox from moto's data dump: SES messages and SNS SMS, oldest first."""
+    sent: list[dict[str, Any]] = []
+    for message in data.get("ses", {}).get("Message", []):
+        destinations = message.get("destinations") or {}
+        to = [
+            *destinations.get("ToAddresses", []),
+            *destinations.get("CcAddresses", []),
+            *destinations.get("BccAddresses", []),
+        ]
+        sent.append(
+            {
+                "channel": "email",
+                "to": to,
+                "subject": message.get("subject"),
+                "body": message.get("body"),
+                "sent_at": sent_times.get(message.get("id", "")),
+            }
+        )
+    for sms in data.get("sns", {}).get("SMS", []):
+        sent.append(
+            {
+                "channel": "sms",
+                "to": [sms.get("phone_number")],
+                "body": sms.get("message"),
+                "sent_at": sent_times.get(sms.get("message_id", "")),
+            }
+        )
+    # Stable sort: messages without a marker (sent outside the notifier) keep moto's order, last.
+    return sorted(sent, key=lambda m: m["sent_at"] or "9999")

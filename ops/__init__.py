@@ -1,0 +1,1 @@
+"""Operator commands for a deployed (or the local) Lapor stack."""

@@ -1,0 +1,463 @@
+// Lapor — shared by every page: i18n dictionary, API fetch helper, WIB dates, DOM helpers,
+// the header/footer, form error display and the report view (track and officials pages).
+
+const STRINGS = {
+  id: {
+    'brand.tagline': 'Layanan Aspirasi dan Pengaduan Online Rakyat',
+    'nav.label': 'Menu utama', 'nav.skip': 'Langsung ke konten utama',
+    'nav.submit': 'Buat laporan', 'nav.track': 'Lacak laporan', 'nav.stats': 'Statistik', 'nav.officials': 'Petugas',
+    'lang.switch': 'English',
+    'footer.note': 'Lapor — layanan pengaduan publik. Data pribadi disimpan di Indonesia (UU 27/2022).',
+    'common.optional': '(opsional)', 'common.loading': 'Memuat…', 'common.copy': 'Salin', 'common.copied': 'Tersalin',
+    'err.network': 'Tidak dapat terhubung ke server. Periksa koneksi Anda lalu coba lagi.',
+    'err.server': 'Terjadi gangguan di server (kode {status}). Silakan coba lagi nanti.',
+    'err.http': 'Permintaan gagal (kode {status}).', 'err.fields': 'Periksa isian yang ditandai.',
+    'err.required': 'Wajib diisi.',
+    'err.401': 'Token tidak valid atau kedaluwarsa. Silakan masuk lagi.',
+    'err.403': 'Laporan ini bukan milik instansi Anda.',
+    'err.409': 'Tindakan ini tidak sesuai dengan status laporan saat ini.',
+    'status.received': 'Diterima', 'status.dispatched': 'Diteruskan ke instansi', 'status.verified': 'Diverifikasi',
+    'status.in_progress': 'Dalam proses', 'status.completed': 'Selesai', 'status.closed': 'Ditutup', 'status.rejected': 'Ditolak',
+    'kind.complaint': 'Pengaduan', 'kind.aspiration': 'Aspirasi', 'kind.information_request': 'Permintaan Informasi',
+    'track.standard': 'Standar', 'track.covid19': 'COVID-19 (tenggat dipercepat)',
+    // submit page
+    'title.submit': 'Sampaikan laporan',
+    'submit.intro': 'Sampaikan pengaduan, aspirasi, atau permintaan informasi. Laporan diteruskan langsung ke instansi yang berwenang dan setiap tenggat dipantau.',
+    'f.kind': 'Jenis laporan', 'f.title': 'Judul laporan', 'f.title.hint': 'Ringkas, 5–200 karakter.',
+    'f.description': 'Isi laporan', 'f.description.hint': 'Ceritakan apa yang terjadi, di mana, kapan, dan siapa yang terlibat (10–5000 karakter).',
+    'f.category': 'Kategori', 'f.category.unknown': 'Tidak tahu — biar sistem yang menentukan',
+    'f.category.hint': 'Jika ragu, pilih “Tidak tahu”: laporan diarahkan berdasarkan isinya.',
+    'f.category.failed': 'Daftar kategori tidak dapat dimuat; laporan tetap dapat dikirim.',
+    'f.region': 'Kode wilayah (BPS)', 'f.region.hint': 'Contoh: 31 (DKI Jakarta) atau 31.71 (Kota Jakarta Pusat). Kosongkan jika tidak tahu.',
+    'f.occurred_on': 'Tanggal kejadian', 'f.privacy': 'Privasi',
+    'f.anonymous': 'Anonim', 'f.anonymous.hint': 'Identitas Anda disembunyikan dari petugas dan siapa pun.',
+    'f.confidential': 'Rahasia', 'f.confidential.hint': 'Judul dan isi laporan tidak ditampilkan di halaman pelacakan publik.',
+    'f.language': 'Bahasa pemberitahuan', 'f.reporter': 'Data pelapor',
+    'f.reporter.hint': 'Opsional. Hanya dipakai untuk mengirim kabar perkembangan laporan; tidak pernah ditampilkan ke publik.',
+    'f.name': 'Nama', 'f.email': 'Email', 'f.phone': 'Nomor ponsel', 'f.phone.hint': 'Contoh: 0812-3456-7890 atau +62812…',
+    'submit.button': 'Kirim laporan', 'submit.sending': 'Mengirim…',
+    'submit.retry': 'Laporan belum terkirim. Tekan “Kirim laporan” lagi — laporan tidak akan tercatat dua kali.',
+    'ok.title': 'Laporan Anda telah diterima', 'ok.code': 'Kode pelacakan', 'ok.receipt': 'Tanda terima (rahasia)',
+    'ok.warning': 'Simpan kode pelacakan dan tanda terima ini sekarang. Tanda terima hanya ditampilkan sekali dan diperlukan untuk menerima atau membuka kembali jawaban instansi. Jangan bagikan tanda terima kepada siapa pun.',
+    'ok.created': 'Diterima pada {date}.', 'ok.track': 'Lacak laporan ini', 'ok.another': 'Buat laporan lain',
+    // track page
+    'title.track': 'Lacak laporan', 'track.intro': 'Masukkan kode pelacakan yang Anda terima saat mengirim laporan.',
+    'track.code': 'Kode pelacakan', 'track.code.hint': 'Contoh: 7KQ2-MX9R-TH4PW', 'track.button': 'Lacak',
+    'track.notfound': 'Kode {code} tidak ditemukan. Periksa kembali kode Anda.',
+    'r.heading': 'Laporan {id}', 'r.kind': 'Jenis', 'r.category': 'Kategori', 'r.agency': 'Instansi',
+    'r.track': 'Jalur penanganan', 'r.created': 'Dibuat', 'r.updated': 'Diperbarui', 'r.unknown': 'Belum ditentukan',
+    'r.title': 'Judul', 'r.description': 'Isi laporan', 'r.confidential': 'Laporan ini rahasia: judul dan isinya tidak ditampilkan.',
+    'r.deadlines': 'Tenggat', 'r.timeline': 'Riwayat', 'r.timeline.empty': 'Belum ada riwayat.',
+    'd.verify_by': 'Batas verifikasi', 'd.follow_up_by': 'Batas tindak lanjut', 'd.resolve_by': 'Batas penyelesaian',
+    'd.close_after': 'Ditutup otomatis setelah', 'd.none': 'Tidak ada tenggat yang sedang berjalan.', 'd.overdue': 'terlewat',
+    'fb.heading': 'Tanggapi jawaban instansi',
+    'fb.intro': 'Laporan ini telah diselesaikan. Terima jawabannya, atau buka kembali jika masalah belum tuntas.',
+    'fb.receipt': 'Tanda terima', 'fb.receipt.hint': 'Rahasia yang Anda terima saat mengirim laporan.',
+    'fb.action': 'Tanggapan Anda', 'fb.accept': 'Terima jawaban — laporan ditutup', 'fb.reopen': 'Buka kembali — masalah belum selesai',
+    'fb.rating': 'Penilaian', 'fb.rating.none': '— Tanpa penilaian —', 'fb.rating.n': '{n} dari 5',
+    'fb.comment': 'Komentar', 'fb.send': 'Kirim tanggapan',
+    'fb.ok.accept': 'Terima kasih. Laporan telah ditutup.', 'fb.ok.reopen': 'Laporan dibuka kembali dan dikembalikan ke instansi.',
+    'fb.403': 'Tanda terima salah.', 'fb.409': 'Tanggapan tidak dapat diterima: batas waktu sudah lewat atau laporan tidak lagi menunggu tanggapan.',
+    // stats page
+    'title.stats': 'Statistik penanganan',
+    'stats.intro': 'Laporan yang dibuat pada bulan terpilih (WIB), per instansi. Persentase dihitung dari empat kelompok; laporan ditolak dihitung terpisah.',
+    'stats.month': 'Bulan', 'stats.month.hint': 'Format TTTT-BB, mis. 2026-01.', 'stats.show': 'Tampilkan',
+    'stats.caption': 'Penanganan laporan per instansi, {period}', 'stats.empty': 'Belum ada laporan pada {period}.',
+    'stats.hours': '{n} jam', 'stats.region': 'Tabel statistik (dapat digeser)',
+    'col.agency': 'Instansi', 'col.total': 'Jumlah', 'col.completed': 'Selesai', 'col.in_process': 'Dalam proses',
+    'col.not_followed_up': 'Belum ditindaklanjuti', 'col.unverified': 'Belum terverifikasi', 'col.rejected': 'Ditolak',
+    'col.verified_on_time': 'Verifikasi tepat waktu', 'col.followed_up_on_time': 'Tindak lanjut tepat waktu',
+    'col.median_verify': 'Median waktu verifikasi', 'col.median_follow': 'Median waktu tindak lanjut',
+    // officials page
+    'title.officials': 'Ruang kerja petugas',
+    'auth.heading': 'Masuk', 'auth.token': 'ID token',
+    'auth.token.hint': 'Tempel ID token (JWT) dari login petugas. Token hanya disimpan di tab ini.',
+    'auth.use': 'Gunakan token', 'auth.signout': 'Keluar', 'auth.as': 'Masuk sebagai {who}.', 'auth.none': 'Belum masuk.',
+    'auth.expired': 'Token sudah kedaluwarsa.',
+    'local.label': 'Masuk sebagai (lokal)', 'local.hint': 'Hanya di stack lokal: ID petugas dari direktori, mis. kemenkes-lo1.',
+    'local.button': 'Masuk',
+    'inbox.heading': 'Kotak masuk', 'inbox.status': 'Status', 'inbox.all': 'Semua status', 'inbox.refresh': 'Muat ulang',
+    'inbox.more': 'Muat lebih banyak', 'inbox.empty': 'Tidak ada laporan.', 'inbox.count': '{n} laporan ditampilkan.',
+    'inbox.next': 'Tenggat berikutnya: {date}', 'inbox.need_token': 'Masuk terlebih dahulu untuk melihat kotak masuk.',
+    'inbox.untitled': '(judul tidak ditampilkan)',
+    'panel.back': 'Kembali ke kotak masuk',
+    'act.heading': 'Tindakan', 'act.legend': 'Pilih tindakan', 'act.verify': 'Verifikasi', 'act.forward': 'Teruskan',
+    'act.reject': 'Tolak', 'act.respond': 'Tindak lanjut', 'act.complete': 'Selesaikan',
+    'act.note': 'Catatan', 'act.note.hint': 'Wajib untuk tolak (sebutkan alasan: bukan kewenangan, tidak lengkap, atau kasar), tindak lanjut, dan selesaikan. Catatan dapat tampil di riwayat publik.',
+    'act.to_agency': 'Kode instansi tujuan', 'act.to_agency.hint': 'Mis. KEMENKES. Tenggat verifikasi dimulai ulang.',
+    'act.submit': 'Kirim tindakan', 'act.none': 'Tidak ada tindakan yang tersedia untuk status ini.',
+    'act.choose': 'Pilih salah satu tindakan.', 'act.ok': 'Tindakan tercatat. Status sekarang: {status}.',
+  },
+  en: {
+    'brand.tagline': 'Public complaints and aspirations service',
+    'nav.label': 'Main menu', 'nav.skip': 'Skip to main content',
+    'nav.submit': 'File a report', 'nav.track': 'Track a report', 'nav.stats': 'Statistics', 'nav.officials': 'Officials',
+    'lang.switch': 'Bahasa Indonesia',
+    'footer.note': 'Lapor — public complaint service. Personal data is stored in Indonesia (Law 27/2022).',
+    'common.optional': '(optional)', 'common.loading': 'Loading…', 'common.copy': 'Copy', 'common.copied': 'Copied',
+    'err.network': 'Could not reach the server. Check your connection and try again.',
+    'err.server': 'The server had a problem (code {status}). Please try again later.',
+    'err.http': 'The request failed (code {status}).', 'err.fields': 'Please check the marked fields.',
+    'err.required': 'Required.',
+    'err.401': 'The token is invalid or expired. Please sign in again.',
+    'err.403': 'This report belongs to another agency.',
+    'err.409': 'This action is not allowed in the report’s current status.',
+    'status.received': 'Received', 'status.dispatched': 'Forwarded to agency', 'status.verified': 'Verified',
+    'status.in_progress': 'In progress', 'status.completed': 'Completed', 'status.closed': 'Closed', 'status.rejected': 'Rejected',
+    'kind.complaint': 'Complaint', 'kind.aspiration': 'Aspiration', 'kind.information_request': 'Information request',
+    'track.standard': 'Standard', 'track.covid19': 'COVID-19 (shorter deadlines)',
+    'title.submit': 'File a report',
+    'submit.intro': 'File a complaint, an aspiration or an information request. It goes straight to the competent agency and every deadline is tracked.',
+    'f.kind': 'Type of report', 'f.title': 'Title', 'f.title.hint': 'Short, 5–200 characters.',
+    'f.description': 'Description', 'f.description.hint': 'Say what happened, where, when and who was involved (10–5000 characters).',
+    'f.category': 'Category', 'f.category.unknown': 'I don’t know — let the system decide',
+    'f.category.hint': 'If unsure, choose “I don’t know”: the report is routed by its content.',
+    'f.category.failed': 'The category list could not be loaded; you can still send the report.',
+    'f.region': 'Region code (BPS)', 'f.region.hint': 'For example 31 (DKI Jakarta) or 31.71 (Central Jakarta). Leave empty if unsure.',
+    'f.occurred_on': 'Date it happened', 'f.privacy': 'Privacy',
+    'f.anonymous': 'Anonymous', 'f.anonymous.hint': 'Your identity is hidden from officials and everyone else.',
+    'f.confidential': 'Confidential', 'f.confidential.hint': 'The title and description are hidden from the public tracking page.',
+    'f.language': 'Language for updates', 'f.reporter': 'Your details',
+    'f.reporter.hint': 'Optional. Only used to send you updates on the report; never shown publicly.',
+    'f.name': 'Name', 'f.email': 'Email', 'f.phone': 'Mobile number', 'f.phone.hint': 'For example 0812-3456-7890 or +62812…',
+    'submit.button': 'Send report', 'submit.sending': 'Sending…',
+    'submit.retry': 'The report was not sent. Press “Send report” again — it will never be filed twice.',
+    'ok.title': 'Your report has been received', 'ok.code': 'Tracking code', 'ok.receipt': 'Receipt (secret)',
+    'ok.warning': 'Save the tracking code and this receipt now. The receipt is shown only once and is needed to accept or reopen the agency’s answer. Do not share it with anyone.',
+    'ok.created': 'Received on {date}.', 'ok.track': 'Track this report', 'ok.another': 'File another report',
+    'title.track': 'Track a report', 'track.intro': 'Enter the tracking code you received when you filed the report.',
+    'track.code': 'Tracking code', 'track.code.hint': 'For example 7KQ2-MX9R-TH4PW', 'track.button': 'Track',
+    'track.notfound': 'Code {code} was not found. Please check it.',
+    'r.heading': 'Report {id}', 'r.kind': 'Type', 'r.category': 'Category', 'r.agency': 'Agency',
+    'r.track': 'Handling track', 'r.created': 'Created', 'r.updated': 'Updated', 'r.unknown': 'Not yet determined',
+    'r.title': 'Title', 'r.description': 'Description', 'r.confidential': 'This report is confidential: its title and description are not shown.',
+    'r.deadlines': 'Deadlines', 'r.timeline': 'History', 'r.timeline.empty': 'No history yet.',
+    'd.verify_by': 'Verify by', 'd.follow_up_by': 'Follow up by', 'd.resolve_by': 'Resolve by',
+    'd.close_after': 'Closes automatically after', 'd.none': 'No deadline is running.', 'd.overdue': 'overdue',
+    'fb.heading': 'Respond to the agency’s answer',
+    'fb.intro': 'This report has been completed. Accept the answer, or reopen it if the problem is not solved.',
+    'fb.receipt': 'Receipt', 'fb.receipt.hint': 'The secret you received when you filed the report.',
+    'fb.action': 'Your response', 'fb.accept': 'Accept the answer — close the report', 'fb.reopen': 'Reopen — the problem is not solved',
+    'fb.rating': 'Rating', 'fb.rating.none': '— No rating —', 'fb.rating.n': '{n} of 5',
+    'fb.comment': 'Comment', 'fb.send': 'Send response',
+    'fb.ok.accept': 'Thank you. The report is closed.', 'fb.ok.reopen': 'The report was reopened and returned to the agency.',
+    'fb.403': 'Wrong receipt.', 'fb.409': 'Response not accepted: the time limit has passed or the report is no longer awaiting a response.',
+    'title.stats': 'Handling statistics',
+    'stats.intro': 'Reports created in the chosen month (WIB), per agency. Percentages are over the four groups; rejected reports are counted apart.',
+    'stats.month': 'Month', 'stats.month.hint': 'Format YYYY-MM, e.g. 2026-01.', 'stats.show': 'Show',
+    'stats.caption': 'Report handling per agency, {period}', 'stats.empty': 'No reports in {period} yet.',
+    'stats.hours': '{n} h', 'stats.region': 'Statistics table (scrollable)',
+    'col.agency': 'Agency', 'col.total': 'Total', 'col.completed': 'Completed', 'col.in_process': 'In process',
+    'col.not_followed_up': 'Not followed up', 'col.unverified': 'Not verified', 'col.rejected': 'Rejected',
+    'col.verified_on_time': 'Verified on time', 'col.followed_up_on_time': 'Followed up on time',
+    'col.median_verify': 'Median time to verify', 'col.median_follow': 'Median time to follow up',
+    'title.officials': 'Officials’ workspace',
+    'auth.heading': 'Sign in', 'auth.token': 'ID token',
+    'auth.token.hint': 'Paste the ID token (JWT) from the officials’ login. It is kept in this tab only.',
+    'auth.use': 'Use token', 'auth.signout': 'Sign out', 'auth.as': 'Signed in as {who}.', 'auth.none': 'Not signed in.',
+    'auth.expired': 'The token has expired.',
+    'local.label': 'Sign in as (local)', 'local.hint': 'Local stack only: an official id from the directory, e.g. kemenkes-lo1.',
+    'local.button': 'Sign in',
+    'inbox.heading': 'Inbox', 'inbox.status': 'Status', 'inbox.all': 'All statuses', 'inbox.refresh': 'Reload',
+    'inbox.more': 'Load more', 'inbox.empty': 'No reports.', 'inbox.count': '{n} reports shown.',
+    'inbox.next': 'Next deadline: {date}', 'inbox.need_token': 'Sign in first to see the inbox.',
+    'inbox.untitled': '(title not shown)',
+    'panel.back': 'Back to the inbox',
+    'act.heading': 'Actions', 'act.legend': 'Choose an action', 'act.verify': 'Verify', 'act.forward': 'Forward',
+    'act.reject': 'Reject', 'act.respond': 'Follow up', 'act.complete': 'Complete',
+    'act.note': 'Note', 'act.note.hint': 'Required to reject (give the reason: not in authority, incomplete or abusive), follow up and complete. Notes may appear in the public history.',
+    'act.to_agency': 'Target agency code', 'act.to_agency.hint': 'E.g. KEMENKES. The verification deadline restarts.',
+    'act.submit': 'Submit action', 'act.none': 'No action is available in this status.',
+    'act.choose': 'Choose an action.', 'act.ok': 'Action recorded. Status is now: {status}.',
+  },
+};
+
+// ---- i18n -------------------------------------------------------------------------------------
+
+const LANG_KEY = 'lapor.lang';
+let lang = 'id';
+try { if (localStorage.getItem(LANG_KEY) === 'en') lang = 'en'; } catch { /* storage blocked */ }
+const listeners = [];
+
+export const getLang = () => lang;
+export const onLangChange = (fn) => listeners.push(fn);
+
+export function t(key, vars = {}) {
+  const text = STRINGS[lang][key] ?? STRINGS.id[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+}
+
+export function setLang(next) {
+  lang = next === 'en' ? 'en' : 'id';
+  try { localStorage.setItem(LANG_KEY, lang); } catch { /* ignore */ }
+  applyI18n();
+  listeners.forEach((fn) => fn(lang));
+}
+
+/** Fill [data-i18n] text and [data-i18n-attr="attr:key;attr:key"] attributes under root. */
+export function applyI18n(root = document) {
+  document.documentElement.lang = lang;
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-attr]')) {
+    for (const pair of el.dataset.i18nAttr.split(';')) {
+      const [attr, key] = pair.split(':').map((s) => s.trim());
+      if (attr && key) el.setAttribute(attr, t(key));
+    }
+  }
+  const toggle = document.getElementById('lang-toggle');
+  if (toggle) toggle.lang = lang === 'id' ? 'en' : 'id';
+  if (document.body.dataset.title) document.title = `${t(document.body.dataset.title)} — Lapor`;
+}
+
+// ---- DOM --------------------------------------------------------------------------------------
+
+/** Build an element; never uses innerHTML, so API text is always inert. on* functions become listeners. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  el.append(...children.flat(Infinity).filter((c) => c != null && c !== false));
+  return el;
+}
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+// ---- API --------------------------------------------------------------------------------------
+
+const API_BASE = document.querySelector('meta[name="lapor-api-base"]')?.content?.replace(/\/$/, '') ?? '';
+
+export class ApiError extends Error {
+  constructor(status, message, errors = [], body = null) {
+    super(message);
+    Object.assign(this, { status, errors, body });
+  }
+}
+
+/** JSON request to the API; resolves to the parsed body, rejects with ApiError (status 0 = network). */
+export async function api(path, { method = 'GET', body, token, headers = {} } = {}) {
+  const init = { method, headers: { Accept: 'application/json', ...headers } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (token) init.headers.Authorization = `Bearer ${token}`;
+  let res;
+  try { res = await fetch(API_BASE + path, init); } catch { throw new ApiError(0, t('err.network')); }
+  let data = null;
+  try { const text = await res.text(); data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (res.ok) return data;
+  const fallback = t(res.status >= 500 ? 'err.server' : 'err.http', { status: res.status });
+  const message = typeof data?.message === 'string' && data.message ? data.message : fallback;
+  const errors = Array.isArray(data?.errors) ? data.errors.filter((e) => e && typeof e.field === 'string') : [];
+  throw new ApiError(res.status, message, errors, data);
+}
+
+let categoriesPromise = null;
+/** GET /categories once per page. */
+export function getCategories() {
+  categoriesPromise ??= api('/categories').then((list) => (Array.isArray(list) ? list : []))
+    .catch((e) => { categoriesPromise = null; throw e; });
+  return categoriesPromise;
+}
+
+// ---- dates and numbers -------------------------------------------------------------------------
+
+const TZ = 'Asia/Jakarta';
+const locale = () => (lang === 'en' ? 'en-GB' : 'id-ID');
+
+/** Parse ISO-8601 (microseconds trimmed for older engines). */
+export function parseIso(iso) {
+  const d = new Date(String(iso).replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** "Rabu, 2 Desember 2026 23.59 WIB" / "Wednesday, 2 December 2026 23:59 WIB"; null → "–". */
+export function fmtWIB(iso) {
+  if (!iso) return '–';
+  const d = parseIso(iso);
+  if (!d) return String(iso);
+  const p = Object.fromEntries(new Intl.DateTimeFormat(locale(), {
+    timeZone: TZ, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.weekday}, ${p.day} ${p.month} ${p.year} ${p.hour}${lang === 'en' ? ':' : '.'}${p.minute} WIB`;
+}
+
+/** "Desember 2026" for "2026-12". */
+export function fmtMonth(period) {
+  const m = /^(\d{4})-(\d{2})$/.exec(period || '');
+  if (!m) return period || '';
+  return new Intl.DateTimeFormat(locale(), { month: 'long', year: 'numeric', timeZone: 'UTC' })
+    .format(new Date(Date.UTC(+m[1], +m[2] - 1, 15)));
+}
+
+/** The current month in WIB as YYYY-MM. */
+export function currentWibMonth() {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit' })
+    .formatToParts(new Date()).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}`;
+}
+
+export const fmtNum = (n, digits = 1) => (n == null || Number.isNaN(+n) ? '–'
+  : new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(n));
+export const fmtPct = (n) => (n == null ? '–' : `${fmtNum(n)}%`);
+
+export const statusLabel = (s) => (s ? t(`status.${s}`) : '–');
+export const kindLabel = (k) => (k ? t(`kind.${k}`) : '–');
+export const trackLabel = (k) => (k ? t(`track.${k}`) : '–');
+export const badge = (s) => h('span', { class: `badge badge-${s}` }, statusLabel(s));
+
+// ---- form errors -------------------------------------------------------------------------------
+
+function controlFor(form, field) {
+  for (const name of [field, field.replace(/^body\./, '')]) {
+    const el = form.querySelector(`[name="${CSS.escape(name)}"]`);
+    if (el) return el;
+  }
+  return null;
+}
+
+export function clearErrors(form, box) {
+  if (box) box.replaceChildren();
+  if (!form) return;
+  form.querySelectorAll('.field-error').forEach((p) => p.remove());
+  for (const el of form.querySelectorAll('[aria-invalid]')) {
+    el.removeAttribute('aria-invalid');
+    if (el.dataset.describedby !== undefined) {
+      if (el.dataset.describedby) el.setAttribute('aria-describedby', el.dataset.describedby);
+      else el.removeAttribute('aria-describedby');
+      delete el.dataset.describedby;
+    }
+  }
+}
+
+/** Show an error summary in box (role=alert, focused) and mark each named field of form. */
+export function showErrors(box, err, form = null, message = null) {
+  clearErrors(form, box);
+  const items = [];
+  for (const fe of err.errors || []) {
+    const el = form && controlFor(form, fe.field);
+    let label = fe.field;
+    if (el) {
+      const wrap = el.closest('.field') || el.parentElement;
+      const id = `err-${fe.field.replace(/[^\w-]/g, '_')}`;
+      let p = document.getElementById(id);
+      if (!p) wrap.append(p = h('p', { class: 'field-error', id }));
+      p.textContent = p.textContent ? `${p.textContent} ${fe.message}` : fe.message;
+      for (const c of form.querySelectorAll(`[name="${CSS.escape(el.name)}"]`)) {
+        if (c.dataset.describedby === undefined) c.dataset.describedby = c.getAttribute('aria-describedby') || '';
+        c.setAttribute('aria-invalid', 'true');
+        c.setAttribute('aria-describedby', `${c.dataset.describedby} ${id}`.trim());
+      }
+      const lab = wrap.querySelector('legend') || form.querySelector(`label[for="${CSS.escape(el.id)}"]`);
+      if (lab) label = lab.textContent.trim();
+    }
+    items.push(h('li', {}, el
+      ? h('a', { href: `#${el.id}`, onclick: (e) => { e.preventDefault(); el.focus(); } }, `${label}: ${fe.message}`)
+      : `${label}: ${fe.message}`));
+  }
+  const alert = h('div', { class: 'alert alert-error', role: 'alert', tabindex: '-1' },
+    h('p', {}, h('strong', {}, message || err.message)),
+    message && message !== err.message ? h('p', {}, err.message) : null,
+    items.length ? h('ul', {}, items) : null);
+  box.replaceChildren(alert);
+  alert.focus();
+}
+
+/** Browser constraint checks (required, minlength, pattern…) as an ApiError-like value, or null. */
+export function localErrors(form) {
+  const errors = [];
+  for (const el of form.elements) {
+    if (el.name && el.willValidate && !el.checkValidity() && !errors.some((e) => e.field === el.name)) {
+      errors.push({ field: el.name, message: el.validationMessage });
+    }
+  }
+  return errors.length ? new ApiError(400, t('err.fields'), errors) : null;
+}
+
+/** Message for an ApiError with the usual 401/403/409 wording for officials. */
+export function officialMessage(err) {
+  return [401, 403, 409].includes(err.status) ? t(`err.${err.status}`) : null;
+}
+
+// ---- report view (track page and officials' panel) ---------------------------------------------
+
+const DEADLINES = ['verify_by', 'follow_up_by', 'resolve_by', 'close_after'];
+
+/** Earliest pending deadline of a report-like object, or null. */
+export function nextDeadline(deadlines) {
+  const list = DEADLINES.map((k) => deadlines?.[k]).filter(Boolean).map(parseIso).filter(Boolean);
+  return list.length ? new Date(Math.min(...list)).toISOString() : null;
+}
+
+export function reportView(r, categories = []) {
+  const cat = categories.find((c) => c.code === r.category);
+  const facts = [
+    [t('r.kind'), kindLabel(r.kind)],
+    [t('r.category'), cat ? cat.name : r.category || t('r.unknown')],
+    [t('r.agency'), r.agency ? `${r.agency.name} (${r.agency.code})` : t('r.unknown')],
+    [t('r.track'), r.track ? trackLabel(r.track) : t('r.unknown')],
+    [t('r.created'), h('time', { datetime: r.created_at }, fmtWIB(r.created_at))],
+    [t('r.updated'), h('time', { datetime: r.updated_at }, fmtWIB(r.updated_at))],
+  ];
+  const now = Date.now();
+  const deadlines = DEADLINES.filter((k) => r.deadlines?.[k]).map((k) => {
+    const d = parseIso(r.deadlines[k]);
+    const late = k !== 'close_after' && d && d.getTime() < now;
+    return [t(`d.${k}`), [h('time', { datetime: r.deadlines[k] }, fmtWIB(r.deadlines[k])),
+      late ? h('span', { class: 'overdue' }, ` (${t('d.overdue')})`) : null]];
+  });
+  const dl = (pairs) => h('dl', { class: 'facts' }, pairs.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  const timeline = r.timeline || [];
+  return h('div', { class: 'report' },
+    h('p', { class: 'report-status' }, badge(r.status)),
+    dl(facts),
+    r.title != null || r.description != null
+      ? [h('h3', {}, t('r.title')), h('p', { class: 'report-title' }, r.title ?? '–'),
+        h('h3', {}, t('r.description')), h('p', { class: 'report-text' }, r.description ?? '–')]
+      : h('p', { class: 'note' }, t('r.confidential')),
+    h('h3', {}, t('r.deadlines')),
+    deadlines.length ? dl(deadlines) : h('p', {}, t('d.none')),
+    h('h3', {}, t('r.timeline')),
+    timeline.length
+      ? h('ol', { class: 'timeline' }, timeline.map((e) => h('li', {},
+        h('time', { datetime: e.at }, fmtWIB(e.at)), ' — ', h('strong', {}, statusLabel(e.status)),
+        e.note ? h('p', {}, e.note) : null)))
+      : h('p', {}, t('r.timeline.empty')));
+}
+
+/** Uppercase, trim and re-dash a typed tracking code (XXXX-XXXX-XXXXX). */
+export function normalizeCode(text) {
+  const compact = String(text || '').replace(/[\s-]/g, '').toUpperCase();
+  return compact.length === 13 ? `${compact.slice(0, 4)}-${compact.slice(4, 8)}-${compact.slice(8)}` : String(text || '').trim().toUpperCase();
+}
+
+// ---- page chrome -------------------------------------------------------------------------------
+
+function renderChrome() {
+  const here = location.pathname.split('/').pop() || 'index.html';
+  const wrap = document.getElementById('main')?.classList.contains('wide') ? 'wrap wide' : 'wrap';
+  const pages = [['index.html', 'nav.submit'], ['track.html', 'nav.track'], ['stats.html', 'nav.stats'], ['officials.html', 'nav.officials']];
+  document.body.prepend(
+    h('a', { class: 'skip-link', href: '#main', 'data-i18n': 'nav.skip', onclick: (e) => {
+      // Pages route on location.hash, so focus <main> without touching the hash.
+      e.preventDefault();
+      const main = document.getElementById('main');
+      main.setAttribute('tabindex', '-1');
+      main.focus();
+    } }),
+    h('header', { class: 'site-header' }, h('div', { class: `${wrap} header-inner` },
+      h('a', { class: 'brand', href: 'index.html' }, h('span', { class: 'brand-name' }, 'LAPOR'),
+        h('span', { class: 'brand-tag', 'data-i18n': 'brand.tagline' })),
+      h('nav', { 'data-i18n-attr': 'aria-label:nav.label' }, h('ul', {}, pages.map(([href, key]) =>
+        h('li', {}, h('a', { href, 'aria-current': href === here ? 'page' : null, 'data-i18n': key }))))),
+      h('button', { type: 'button', id: 'lang-toggle', class: 'lang-toggle', 'data-i18n': 'lang.switch',
+        onclick: () => setLang(lang === 'id' ? 'en' : 'id') }))));
+  document.body.append(h('footer', { class: 'site-footer' }, h('div', { class: wrap }, h('p', { 'data-i18n': 'footer.note' }))));
+}
+
+renderChrome();
+applyI18n();

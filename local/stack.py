@@ -115,6 +115,7 @@ class LocalStack:
             f"directory {cfg.directory.name} loaded: {len(directory.agencies)} agencies, "
             f"{len(directory.officials)} officials, {len(directory.categories)} categories"
         )
+        self._start_identity(directory)
         if cfg.state_file and cfg.state_file.exists():
             from local.state import restore
 
@@ -152,12 +153,48 @@ class LocalStack:
 
     # ---- wiring -------------------------------------------------------------------------------
 
+    def _start_identity(self, directory: Any) -> None:
+        from local.auth import TokenVerifier, create_user_pool
+        from ops.identity_ops import sync_officials
+
+        cognito = self.session.client("cognito-idp")
+        self.user_pool = create_user_pool(
+            cognito, name=f"{self.config.prefix}-officials", region="ap-southeast-3"
+        )
+        summary = sync_officials(directory, pool_id=self.user_pool.pool_id, client=cognito, invite=False)
+        self.verifier = TokenVerifier(
+            self.user_pool, f"{self.aws_endpoint}/{self.user_pool.pool_id}/.well-known/jwks.json"
+        )
+        os.environ["LAPOR_USER_POOL_ID"] = self.user_pool.pool_id
+        self.log(
+            f"officials' user pool ready: {len(summary.created)} officials (sign in with POST /_local/token)"
+        )
+
+    def token(self, body: dict[str, Any] | None) -> tuple[int, Any]:
+        """``POST /_local/token {official_id}`` → an ID token from the local user pool."""
+        from local.auth import issue_id_token
+
+        official_id = (body or {}).get("official_id")
+        if not isinstance(official_id, str) or not official_id:
+            return 422, {
+                "message": "official_id is required",
+                "errors": [{"field": "official_id", "message": "is required"}],
+            }
+        token = issue_id_token(self.session.client("cognito-idp"), self.user_pool, official_id)
+        if token is None:
+            return 404, {
+                "message": f"no active official {official_id!r} in the local user pool",
+                "errors": [{"field": "official_id", "message": "unknown or disabled"}],
+            }
+        return 200, {"id_token": token}
+
     def _make_gateway(self) -> Any:
         from local.gateway import make_server
 
         local_routes = {
             ("GET", "/_local/outbox"): lambda query, body: (200, self.outbox()),
             ("POST", "/_local/sla-check"): lambda query, body: self.sla_check(body),
+            ("POST", "/_local/token"): lambda query, body: self.token(body),
         }
         return make_server(
             self.config.host,
@@ -215,7 +252,7 @@ class LocalStack:
 
     def authorize(self, header: str | None) -> dict[str, Any] | None:
         """Claims of a valid bearer token, or None (the Cognito authorizer's 401)."""
-        return None
+        return self.verifier.verify(header)
 
     # ---- local-only views ---------------------------------------------------------------------
 

@@ -10,18 +10,23 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from pydantic import BaseModel
 
-from lapor import intake
+from lapor import intake, stats, workflow
 from lapor.directory_cache import DirectoryNotLoaded
 from lapor.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from lapor.lifecycle import TransitionNotAllowed
+from lapor.lifecycle import Status, TransitionNotAllowed
 from lapor.models import (
+    ActionRequest,
+    ActionResult,
     CategoryView,
     ErrorBody,
+    FeedbackRequest,
     FieldError,
+    InboxPageView,
     PublicReport,
+    StatsView,
     SubmitReportRequest,
     SubmitReportResponse,
 )
@@ -137,7 +142,14 @@ def create_app(services: Callable[[], Services]) -> APIGatewayRestResolver:
     ) -> Response[SubmitReportResponse]:
         svc = services()
         if idempotency_key:
-            created = _submit_once(svc, idempotency_key, app.current_event.json_body, app.lambda_context)
+            created = _once(
+                svc,
+                "submit_report",
+                idempotency_key,
+                app.current_event.json_body,
+                app.lambda_context,
+                lambda: intake.submit_report(request, reports=svc.reports, now=svc.clock()),
+            )
         else:
             created = intake.submit_report(request, reports=svc.reports, now=svc.clock())
         logger.info(
@@ -164,6 +176,113 @@ def create_app(services: Callable[[], Services]) -> APIGatewayRestResolver:
     )
     def get_categories() -> Response[list[CategoryView]]:
         return _json(200, intake.list_categories(services().directory()))
+
+    @app.get(
+        "/stats",
+        summary="Follow-up figures per agency for a month",
+        responses={
+            200: {"description": "Statistics", "content": {JSON: {"model": StatsView}}},
+            **_error_responses(422),
+        },
+    )
+    def get_stats(
+        period: Annotated[
+            str | None, Query(description="WIB month YYYY-MM; default the current one", max_length=7)
+        ] = None,
+    ) -> Response[StatsView]:
+        svc = services()
+        month = stats.parse_period(period, svc.clock())
+        return _json(200, stats.agency_stats(month, svc.reports.reports_of_period(month), svc.directory()))
+
+    @app.post(
+        "/reports/<report_id>/feedback",
+        summary="The reporter accepts or reopens the answer",
+        responses={
+            200: {"description": "Feedback applied", "content": {JSON: {"model": ActionResult}}},
+            **_error_responses(400, 403, 404, 409, 413, 415, 422),
+        },
+    )
+    def post_feedback(
+        report_id: TRACKING_CODE, request: Annotated[FeedbackRequest, Body()]
+    ) -> Response[ActionResult]:
+        svc = services()
+        result = workflow.feedback(
+            report_id, request, reports=svc.reports, directory=svc.directory(), now=svc.clock()
+        )
+        logger.info(
+            "reporter feedback", report_id=result.id, action=request.action, status=result.status.value
+        )
+        return _json(200, result)
+
+    @app.get(
+        "/inbox",
+        summary="Reports assigned to the caller's agency (officials)",
+        responses={
+            200: {"description": "One page, newest first", "content": {JSON: {"model": InboxPageView}}},
+            **_error_responses(401, 422),
+        },
+    )
+    def get_inbox(
+        status: Annotated[Status | None, Query(description="Only reports in this status")] = None,
+        cursor: Annotated[
+            str | None, Query(description="next_cursor of the previous page", max_length=2048)
+        ] = None,
+    ) -> Response[InboxPageView]:
+        svc = services()
+        caller = workflow.caller_from_claims(_claims(app), svc.directory())
+        return _json(200, workflow.inbox(caller, reports=svc.reports, status=status, cursor=cursor))
+
+    @app.post(
+        "/reports/<report_id>/actions",
+        summary="An official verifies, forwards, rejects, responds to or completes a report",
+        responses={
+            200: {"description": "Action applied", "content": {JSON: {"model": ActionResult}}},
+            **_error_responses(400, 401, 403, 404, 409, 413, 415, 422),
+        },
+    )
+    def post_action(
+        report_id: TRACKING_CODE,
+        request: Annotated[ActionRequest, Body()],
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key",
+                min_length=1,
+                max_length=128,
+                description="A retry with the same key applies once.",
+            ),
+        ] = None,
+    ) -> Response[ActionResult]:
+        svc = services()
+        directory = svc.directory()
+        caller = workflow.caller_from_claims(_claims(app), directory)
+
+        def run() -> ActionResult:
+            return workflow.act(
+                report_id, request, caller, reports=svc.reports, directory=directory, now=svc.clock()
+            )
+
+        if idempotency_key:
+            # The key space is per official: two officials' keys never collide.
+            payload = {"report": report_id, "by": caller.official_id, "request": app.current_event.json_body}
+            result = _once(
+                svc,
+                "report_action",
+                f"{caller.official_id}:{idempotency_key}",
+                payload,
+                app.lambda_context,
+                run,
+            )
+        else:
+            result = run()
+        logger.info(
+            "official action",
+            report_id=result.id,
+            action=request.action,
+            actor=caller.official_id,
+            status=result.status.value,
+        )
+        return _json(200, result)
 
     @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
     def get_openapi() -> Response[Any]:
@@ -216,6 +335,20 @@ def create_app(services: Callable[[], Services]) -> APIGatewayRestResolver:
     return app
 
 
+RESULT_MODELS: dict[str, type[BaseModel]] = {
+    "submit_report": SubmitReportResponse,
+    "report_action": ActionResult,
+}
+
+
+def _claims(app: APIGatewayRestResolver) -> dict[str, Any] | None:
+    # Only the authorizer's verified claims identify an official (API Gateway's Cognito authorizer,
+    # or the local gateway's equivalent); nothing the client sends in headers or body does.
+    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    claims = authorizer.get("claims")
+    return claims if isinstance(claims, dict) else None
+
+
 @lru_cache(maxsize=4)
 def openapi_document(app: APIGatewayRestResolver) -> str:
     """The OpenAPI 3.1 document, generated once per warm function."""
@@ -226,20 +359,27 @@ def openapi_document(app: APIGatewayRestResolver) -> str:
     )
 
 
-def _submit_once(svc: Services, key: str, body: dict[str, Any], context: Any) -> SubmitReportResponse:
-    """Submit under an Idempotency-Key: a retry gets the first answer; the same key with another body is refused."""
+def _once(
+    svc: Services,
+    operation: str,
+    key: str,
+    payload: dict[str, Any],
+    context: Any,
+    run: Callable[[], BaseModel],
+) -> Any:
+    """Run ``run`` once per Idempotency-Key: a retry gets the first answer; the key with another payload is refused."""
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
         IdempotencyValidationError,
     )
 
-    submit, config = _idempotent_submit(svc)
+    idempotent, config = _idempotent(svc, operation)
     config.register_lambda_context(context)
     try:
-        return submit(attempt={"key": key, "request": body})
+        return idempotent(attempt={"key": key, "payload": payload}, run=run)
     except IdempotencyValidationError:
         raise InvalidInput(
-            "Idempotency-Key", "was already used with a different body; use a new key"
+            "Idempotency-Key", "was already used with a different request; use a new key"
         ) from None
     except IdempotencyAlreadyInProgressError:
         raise Conflict(
@@ -247,9 +387,9 @@ def _submit_once(svc: Services, key: str, body: dict[str, Any], context: Any) ->
         ) from None
 
 
-@lru_cache(maxsize=4)
-def _idempotent_submit(svc: Services) -> tuple[Callable[..., SubmitReportResponse], Any]:
-    """``submit_report`` made idempotent on the Idempotency-Key, and its config (for the Lambda context)."""
+@lru_cache(maxsize=16)
+def _idempotent(svc: Services, operation: str) -> tuple[Callable[..., Any], Any]:
+    """An idempotent runner for one operation (its own key space), and its config (for the Lambda context)."""
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
@@ -264,10 +404,10 @@ def _idempotent_submit(svc: Services) -> tuple[Callable[..., SubmitReportRespons
     persistence = DynamoDBPersistenceLayer(
         table_name=svc.settings.idempotency_table, boto3_client=aws_client("dynamodb")
     )
-    # The key identifies the attempt; the body is checked so a reused key with other content is refused.
+    # The key identifies the attempt; the payload is checked so a reused key with other content is refused.
     config = IdempotencyConfig(
         event_key_jmespath="key",
-        payload_validation_jmespath="request",
+        payload_validation_jmespath="payload",
         expires_after_seconds=svc.settings.idempotency_ttl_seconds,
         raise_on_no_idempotency_key=True,
     )
@@ -276,14 +416,13 @@ def _idempotent_submit(svc: Services) -> tuple[Callable[..., SubmitReportRespons
         data_keyword_argument="attempt",
         persistence_store=persistence,
         config=config,
-        output_serializer=PydanticSerializer(SubmitReportResponse),
-        key_prefix="submit_report",
+        output_serializer=PydanticSerializer(RESULT_MODELS[operation]),
+        key_prefix=operation,
     )
-    def submit(attempt: dict[str, Any]) -> SubmitReportResponse:
-        request = SubmitReportRequest.model_validate(attempt["request"])
-        return intake.submit_report(request, reports=svc.reports, now=svc.clock())
+    def idempotent(attempt: dict[str, Any], run: Callable[[], BaseModel]) -> BaseModel:
+        return run()
 
-    return submit, config
+    return idempotent, config
 
 
 def handle(

@@ -211,6 +211,9 @@ class Report(BaseModel):
     verified_at: datetime | None = None
     completed_at: datetime | None = None
     closed_at: datetime | None = None
+    followed_up_at: datetime | None = None
+    verified_on_time: bool | None = None
+    followed_up_on_time: bool | None = None
     deadlines: Deadlines = Field(default_factory=Deadlines)
     escalations: list[str] = Field(
         default_factory=list, description="Escalation steps taken: stage:level@deadline."
@@ -286,6 +289,111 @@ class CategoryView(BaseModel):
     code: str
     name: str
     agency: str | None
+
+
+class ActionRequest(BaseModel):
+    """Body of ``POST /reports/{id}/actions``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["verify", "forward", "reject", "respond", "complete"]
+    note: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_no_control_chars)
+    ] = ""
+    to_agency: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+
+
+class FeedbackRequest(BaseModel):
+    """Body of ``POST /reports/{id}/feedback``: the reporter accepts or reopens the answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    receipt: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    action: Literal["accept", "reopen"]
+    rating: Annotated[int, Field(ge=1, le=5, strict=True)] | None = None
+    comment: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_no_control_chars)
+        ]
+        | None
+    ) = None
+
+
+class ActionResult(BaseModel):
+    """Answer to an official's action or a reporter's feedback."""
+
+    id: str
+    status: Status
+    updated_at: datetime
+    deadlines: Deadlines
+
+
+class ReporterView(BaseModel):
+    """The reporter as an official may see them: never for anonymous reports."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class InboxItem(BaseModel):
+    """A report as its agency's officials see it."""
+
+    id: str
+    kind: ReportKind
+    status: Status
+    title: str
+    description: str
+    category: str | None
+    track: str | None
+    region: str | None
+    assignee: str | None
+    anonymous: bool
+    confidential: bool
+    created_at: datetime
+    updated_at: datetime
+    deadlines: Deadlines
+    reporter: ReporterView | None = Field(description="Null when the report is anonymous or gave no contact.")
+
+
+class InboxPageView(BaseModel):
+    """``GET /inbox``: newest first; pass ``next_cursor`` back as ``cursor`` for the next page."""
+
+    items: list[InboxItem]
+    next_cursor: str | None
+
+
+class StatsPercent(BaseModel):
+    """Shares of the four LAPOR! buckets, summing to 100 (rejected excluded)."""
+
+    unverified: float | None
+    not_followed_up: float | None
+    in_process: float | None
+    completed: float | None
+
+
+class AgencyStats(BaseModel):
+    """One agency's follow-up figures for a month."""
+
+    agency: AgencyRef
+    total: int
+    unverified: int
+    not_followed_up: int
+    in_process: int
+    completed: int
+    rejected: int
+    percent: StatsPercent
+    verified_on_time_pct: float | None
+    followed_up_on_time_pct: float | None
+    median_hours_to_verify: float | None
+    median_hours_to_follow_up: float | None
+
+
+class StatsView(BaseModel):
+    """``GET /stats``."""
+
+    period: str
+    agencies: list[AgencyStats]
 
 
 class FieldError(BaseModel):

@@ -1,0 +1,349 @@
+"""Officials' inbox and actions, and the reporter's feedback: every move goes through the state machine."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lapor.deadlines import REPORTER_REPLY_WORKING_DAYS, with_next_due
+from lapor.directory import Directory
+from lapor.dispatch import dispatch_notifications
+from lapor.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from lapor.ids import normalize_report_id, receipt_matches
+from lapor.lifecycle import OPEN_STATUSES, Action, Status, next_status
+from lapor.messages import REPORTER, Event, Notification
+from lapor.models import (
+    ActionRequest,
+    ActionResult,
+    Deadlines,
+    Feedback,
+    FeedbackRequest,
+    InboxItem,
+    InboxPageView,
+    Report,
+    ReporterView,
+    TimelineEvent,
+)
+from lapor.repository import ConcurrentUpdate, ReportRepository
+from lapor.routing import choose_official
+from lapor.workdays import WIB
+
+OFFICIAL_ID_CLAIM = "custom:official_id"
+INBOX_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated official, as the authorizer's claims and the directory describe them."""
+
+    official_id: str
+    agency: str
+    national_admin: bool
+
+    def may_act_on(self, report: Report) -> bool:
+        """Officials act on their agency's reports; the national admin on any, for triage."""
+        return self.national_admin or report.agency == self.agency
+
+
+def caller_from_claims(claims: dict[str, Any] | None, directory: Directory) -> Caller:
+    """The caller named by the authorizer's verified claims; Unauthorized when none or unknown/inactive."""
+    official_id = (claims or {}).get(OFFICIAL_ID_CLAIM)
+    official = directory.officials_by_id.get(official_id or "")
+    if official is None or not official.active:
+        raise Unauthorized("sign in as an active official")
+    return Caller(official.id, official.agency, official.id == directory.national_admin)
+
+
+def inbox(
+    caller: Caller,
+    *,
+    reports: ReportRepository,
+    status: Status | None,
+    cursor: str | None,
+    limit: int = INBOX_PAGE_SIZE,
+) -> InboxPageView:
+    """Reports assigned to the caller's agency, newest first, one page at a time."""
+    start_key = _decode_cursor(cursor, caller.agency) if cursor else None
+    page = reports.inbox(
+        caller.agency, limit=limit, start_key=start_key, status=status.value if status else None
+    )
+    return InboxPageView(
+        items=[_inbox_item(r) for r in page.reports],
+        next_cursor=_encode_cursor(page.next_key) if page.next_key else None,
+    )
+
+
+def act(
+    report_id: str,
+    request: ActionRequest,
+    caller: Caller,
+    *,
+    reports: ReportRepository,
+    directory: Directory,
+    now: datetime,
+) -> ActionResult:
+    """Apply an official's action: state machine, deadlines, due index, load counters, timeline, messages."""
+    report = _load(report_id, reports)
+    if not caller.may_act_on(report):
+        raise Forbidden("this report belongs to another agency")
+    action = Action(request.action)
+    new_status = next_status(report.status, action)
+    note = request.note or None
+    if action in (Action.REJECT, Action.RESPOND, Action.COMPLETE) and not note:
+        raise InvalidInput("note", f"a note is required to {action.value} (it is sent to the reporter)")
+    calendar = directory.work_calendar
+    track = directory.tracks.get(report.track or "standard") or directory.tracks["standard"]
+    updates: dict[str, Any] = {"status": new_status, "updated_at": now}
+    loads: dict[tuple[str, str], int] = {}
+    messages: list[Notification] = []
+    deadlines = report.deadlines
+
+    if action == Action.VERIFY:
+        updates |= {
+            "verified_at": now,
+            "verified_on_time": deadlines.verify_by is None or now <= deadlines.verify_by,
+            "deadlines": Deadlines(
+                follow_up_by=calendar.add_working_days(now, track.follow_up_days),
+                resolve_by=deadlines.resolve_by,
+            ),
+        }
+    elif action == Action.FORWARD:
+        return _forward(report, request, caller, reports=reports, directory=directory, now=now)
+    elif action == Action.RESPOND:
+        updates |= _followed_up(report, now) | {"deadlines": Deadlines(resolve_by=deadlines.resolve_by)}
+    elif action == Action.COMPLETE:
+        updates |= _followed_up(report, now) | {
+            "completed_at": now,
+            "deadlines": Deadlines(close_after=calendar.add_working_days(now, REPORTER_REPLY_WORKING_DAYS)),
+        }
+        loads = _release_load(report)
+    elif action == Action.REJECT:
+        updates |= {"deadlines": Deadlines()}
+        loads = _release_load(report)
+
+    updated = with_next_due(report.model_copy(update=updates), calendar)
+    if report.reporter:
+        messages.append(
+            Notification.for_(
+                report.id, Event.STATUS, REPORTER, stage=new_status.value, note=note, seq=report.version + 1
+            )
+        )
+    event = TimelineEvent(
+        at=now,
+        status=new_status,
+        action=action.value,
+        actor=caller.official_id,
+        agency=report.agency,
+        note=note,
+    )
+    stored = _save(report, updated, event, loads, messages, reports)
+    return _result(stored)
+
+
+def feedback(
+    report_id: str,
+    request: FeedbackRequest,
+    *,
+    reports: ReportRepository,
+    directory: Directory,
+    now: datetime,
+) -> ActionResult:
+    """The reporter accepts (closes) or reopens the answer, proving ownership with the receipt."""
+    report = _load(report_id, reports)
+    if not receipt_matches(request.receipt, report.receipt_hash):
+        raise Forbidden("the receipt does not match this report")
+    action = Action(request.action)
+    new_status = next_status(report.status, action)
+    calendar = directory.work_calendar
+    record = Feedback(action=request.action, rating=request.rating, comment=request.comment, at=now)
+    updates: dict[str, Any] = {
+        "status": new_status,
+        "updated_at": now,
+        "feedback": [*report.feedback, record],
+    }
+    messages: list[Notification] = []
+    loads: dict[tuple[str, str], int] = {}
+    if action == Action.ACCEPT:
+        updates |= {"closed_at": now, "deadlines": Deadlines()}
+    else:
+        close_after = report.deadlines.close_after
+        if close_after is not None and now > close_after:
+            raise Conflict(
+                f"the answer can be reopened only within {REPORTER_REPLY_WORKING_DAYS} working days of completion"
+            )
+        track = directory.tracks.get(report.track or "standard") or directory.tracks["standard"]
+        created_resolve = calendar.add_calendar_days(report.created_at, track.resolve_days)
+        updates |= {
+            "completed_at": None,
+            "deadlines": Deadlines(
+                follow_up_by=calendar.add_working_days(now, track.follow_up_days), resolve_by=created_resolve
+            ),
+        }
+        if report.assignee and report.agency:
+            loads = {(report.agency, report.assignee): 1}
+            messages.append(
+                Notification.for_(report.id, Event.REOPENED, report.assignee, seq=report.version + 1)
+            )
+    updated = with_next_due(report.model_copy(update=updates), calendar)
+    note = request.comment if action == Action.REOPEN else None
+    event = TimelineEvent(at=now, status=new_status, action=action.value, actor=REPORTER, note=note)
+    stored = _save(report, updated, event, loads, messages, reports)
+    return _result(stored)
+
+
+def _forward(
+    report: Report,
+    request: ActionRequest,
+    caller: Caller,
+    *,
+    reports: ReportRepository,
+    directory: Directory,
+    now: datetime,
+) -> ActionResult:
+    target = (request.to_agency or "").upper()
+    if not target:
+        raise InvalidInput("to_agency", "is required to forward a report")
+    if target not in directory.agencies_by_code:
+        raise InvalidInput("to_agency", f"unknown agency {target!r}")
+    if target == report.agency:
+        raise InvalidInput("to_agency", "is already the report's agency")
+    official, _ = choose_official(target, directory, reports.loads(target))
+    calendar = directory.work_calendar
+    track = directory.tracks.get(report.track or "standard") or directory.tracks["standard"]
+    # The verify clock restarts at the new agency; the resolve deadline keeps running from submission.
+    forwarded = report.model_copy(
+        update={
+            "agency": target,
+            "assignee": official,
+            "dispatched_at": now,
+            "updated_at": now,
+            "routing_seq": report.routing_seq + 1,
+            "deadlines": Deadlines(
+                verify_by=calendar.add_working_days(now, track.verify_days),
+                resolve_by=report.deadlines.resolve_by,
+            ),
+        }
+    )
+    forwarded = with_next_due(forwarded, calendar)
+    loads: dict[tuple[str, str], int] = {(target, official): 1}
+    if report.agency and report.assignee:
+        loads[(report.agency, report.assignee)] = loads.get((report.agency, report.assignee), 0) - 1
+    messages = [
+        m for m in dispatch_notifications(forwarded, directory, triage=False) if m.event == Event.ASSIGNED
+    ]
+    if report.assignee and report.assignee != official:
+        messages.append(
+            Notification.for_(report.id, Event.FORWARDED, report.assignee, seq=forwarded.routing_seq)
+        )
+    if report.reporter:
+        messages.append(
+            Notification.for_(
+                report.id,
+                Event.STATUS,
+                REPORTER,
+                stage=Status.DISPATCHED.value,
+                note=request.note or None,
+                seq=report.version + 1,
+            )
+        )
+    agency_name = directory.agency_name(target) or target
+    note = request.note or (
+        f"Forwarded to {agency_name}" if report.language == "en" else f"Diteruskan ke {agency_name}"
+    )
+    event = TimelineEvent(
+        at=now,
+        status=Status.DISPATCHED,
+        action=Action.FORWARD.value,
+        actor=caller.official_id,
+        agency=target,
+        note=note,
+    )
+    stored = _save(report, forwarded, event, loads, messages, reports)
+    return _result(stored)
+
+
+def _followed_up(report: Report, now: datetime) -> dict[str, Any]:
+    # The first follow-up after verification is what the follow-up deadline measures.
+    if report.followed_up_at is not None:
+        return {}
+    due = report.deadlines.follow_up_by
+    return {"followed_up_at": now, "followed_up_on_time": due is None or now <= due}
+
+
+def _release_load(report: Report) -> dict[tuple[str, str], int]:
+    if report.status in OPEN_STATUSES and report.agency and report.assignee:
+        return {(report.agency, report.assignee): -1}
+    return {}
+
+
+def _save(
+    before: Report,
+    after: Report,
+    event: TimelineEvent,
+    loads: dict[tuple[str, str], int],
+    messages: list[Notification],
+    reports: ReportRepository,
+) -> Report:
+    try:
+        return reports.save(
+            after, expected_version=before.version, events=[event], load_changes=loads, outbox=messages
+        )
+    except ConcurrentUpdate:
+        raise Conflict("the report changed meanwhile; reload it and try again") from None
+
+
+def _load(report_id: str, reports: ReportRepository) -> Report:
+    canonical = normalize_report_id(report_id)
+    report = reports.get(canonical) if canonical else None
+    if report is None:
+        raise NotFound(f"no report with tracking code {report_id!r}")
+    return report
+
+
+def _result(report: Report) -> ActionResult:
+    deadlines = Deadlines(
+        **{k: v.astimezone(WIB) if v else None for k, v in report.deadlines.model_dump().items()}
+    )
+    return ActionResult(
+        id=report.id, status=report.status, updated_at=report.updated_at.astimezone(WIB), deadlines=deadlines
+    )
+
+
+def _inbox_item(report: Report) -> InboxItem:
+    reporter = None
+    if report.reporter and not report.anonymous:
+        reporter = ReporterView(**report.reporter.model_dump())
+    return InboxItem(
+        id=report.id,
+        kind=report.kind,
+        status=report.status,
+        title=report.title,
+        description=report.description,
+        category=report.category,
+        track=report.track,
+        region=report.region,
+        assignee=report.assignee,
+        anonymous=report.anonymous,
+        confidential=report.confidential,
+        created_at=report.created_at,
+        updated_at=report.updated_at,
+        deadlines=report.deadlines,
+        reporter=reporter,
+    )
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, agency: str) -> dict[str, Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(key, dict) or key.get("inbox_pk", {}).get("S") != agency:
+            raise ValueError("cursor of another inbox")
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidInput("cursor", "is not a cursor this inbox returned") from None
+    return key

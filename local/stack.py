@@ -167,7 +167,7 @@ class LocalStack:
         )
         os.environ["LAPOR_USER_POOL_ID"] = self.user_pool.pool_id
         self.log(
-            f"officials' user pool ready: {len(summary.created)} officials (sign in with POST /_local/token)"
+            f"officials' user pool has {len(summary.created)} officials (sign in with POST /_local/token)"
         )
 
     def token(self, body: dict[str, Any] | None) -> tuple[int, Any]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
+from collections.abc import Callable, Iterator
 
 import moto  # noqa: F401 - must be imported before any boto3 client is created, or the client is not mocked
+import pytest
 
 # Fake credentials and the Jakarta region for every test; real credentials must never be used.
 for _name, _value in {
@@ -23,3 +27,16 @@ for _name, _value in {
     os.environ[_name] = _value
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[Callable[[], str]]:
+    """Everything Lapor's logger emits during the test, formatted exactly as in production (JSON lines)."""
+    from lapor.observability import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger._logger.addHandler(handler)
+    yield stream.getvalue
+    logger._logger.removeHandler(handler)

@@ -15,7 +15,8 @@ from lapor.observability import logger, metrics
 from lapor.services import Services
 from lapor.settings import Settings
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A fully failed batch is still reported item by item (with their backoff), not as an invocation error.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,8 @@ from lapor.repository import report_from_image
 from lapor.services import Services
 from lapor.settings import Settings
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# A batch whose records all failed is reported item by item, not raised: the poller retries exactly those.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,10 @@ class ConcurrentUpdate(Exception):
     """The report changed (or already exists) since it was read; re-read and decide again."""
 
 
+class WriteContention(Exception):
+    """Another transaction was writing the same items at that moment; the write can simply be retried."""
+
+
 def report_pk(report_id: str) -> str:
     """Partition key of a report and its timeline."""
     return f"REPORT#{report_id}"
@@ -198,9 +202,11 @@ class ReportRepository:
         try:
             self.client.transact_write_items(TransactItems=items)
         except self.client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons") or []
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+            codes = {reason.get("Code") for reason in error.response.get("CancellationReasons") or []}
+            if "ConditionalCheckFailed" in codes:
                 raise ConcurrentUpdate("report changed since it was read") from None
+            if "TransactionConflict" in codes:
+                raise WriteContention("a concurrent transaction touched the same report") from None
             raise
 
     def _report_item(self, report: Report) -> dict[str, Any]:
@@ -276,6 +282,8 @@ class ReportRepository:
                 TableName=self.directory_table,
                 KeyConditionExpression="pk = :pk",
                 ExpressionAttributeValues={":pk": {"S": f"LOAD#{agency}"}},
+                # Strong reads: reports routed back to back must see each other's increments.
+                ConsistentRead=True,
             )
         }
 

@@ -11,7 +11,7 @@ from lapor.directory import OMBUDSMAN, Directory, Role
 from lapor.lifecycle import Action, Status, next_status
 from lapor.messages import REPORTER, Event, Notification
 from lapor.models import Deadlines, Report, TimelineEvent
-from lapor.repository import ConcurrentUpdate, ReportRepository
+from lapor.repository import ConcurrentUpdate, ReportRepository, WriteContention
 
 SYSTEM = "system"
 PAGE_SIZE = 100
@@ -95,8 +95,9 @@ def _check(
             load_changes=load_changes,
             outbox=messages,
         )
-    except ConcurrentUpdate:
-        # Another run took these steps, or the report moved on; either way nothing is done twice.
+    except (ConcurrentUpdate, WriteContention):
+        # Another run took these steps, or the report moved on (or is moving now): nothing is done
+        # twice, and a step not taken stays due for the next run.
         summary.conflicts += 1
         return
     for step in due:

@@ -27,7 +27,7 @@ from lapor.models import (
     ReporterView,
     TimelineEvent,
 )
-from lapor.repository import ConcurrentUpdate, ReportRepository
+from lapor.repository import ConcurrentUpdate, ReportRepository, WriteContention
 from lapor.routing import choose_official
 from lapor.workdays import WIB
 
@@ -291,7 +291,7 @@ def _save(
         return reports.save(
             after, expected_version=before.version, events=[event], load_changes=loads, outbox=messages
         )
-    except ConcurrentUpdate:
+    except (ConcurrentUpdate, WriteContention):
         raise Conflict("the report changed meanwhile; reload it and try again") from None
 
 

@@ -8,7 +8,8 @@ PYTEST_WORKERS ?= 2
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: help local test test-fast test-slow synth bench lint format load-directory validate-directory clean
+
+.PHONY: help venv chromium local test test-fast test-slow synth bench lint format load-directory validate-directory clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -31,8 +32,16 @@ $(NODE_STAMP): infra/package.json
 local: $(STAMP) ## Run the whole pipeline on this machine (moto, API + pages on :8080)
 	@$(BIN)/python -m local
 
-test: $(STAMP) ## Run every test (unit, integration, infra, end-to-end)
+test: $(STAMP) chromium ## Run every test (unit, integration, infra, end-to-end)
 	@$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+chromium: # Debian's Chromium for the browser tests (installed when running as root)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing Chromium for the browser tests (apt, about a minute)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "==> Chromium not installed and not root: the browser tests will be skipped"; fi; \
+	fi
 
 synth: $(STAMP) ## Synthesize the CloudFormation templates into cdk.out/ (no Docker, no AWS account)
 	@$(BIN)/python infra/app.py

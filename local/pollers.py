@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from lapor.repository import OUTBOX_FLAG, OUTBOX_FLAG_VALUE, REPORT_SK
 from local.lambda_runtime import invoke
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -20,11 +21,13 @@ def _epoch(value: Any) -> Any:
 def matches_route_filter(record: dict[str, Any]) -> bool:
     """The router's event filter, as deployed: INSERTs of reports, and MODIFYs of reports with an outbox."""
     new_image = record.get("dynamodb", {}).get("NewImage", {})
-    if new_image.get("sk", {}).get("S") != "REPORT":
+    if new_image.get("sk", {}).get("S") != REPORT_SK:
         return False
     if record.get("eventName") == "INSERT":
         return True
-    return record.get("eventName") == "MODIFY" and new_image.get("has_outbox", {}).get("S") == "yes"
+    return (
+        record.get("eventName") == "MODIFY" and new_image.get(OUTBOX_FLAG, {}).get("S") == OUTBOX_FLAG_VALUE
+    )
 
 
 class StreamPoller(threading.Thread):

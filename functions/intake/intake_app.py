@@ -8,7 +8,7 @@ from typing import Any
 from lapor.api import create_app, handle
 from lapor.observability import logger, metrics
 from lapor.services import Services
-from lapor.settings import Settings
+from lapor.settings import Settings, cors_origins_from_env
 
 
 @lru_cache(maxsize=1)
@@ -17,7 +17,7 @@ def services() -> Services:
     return Services(Settings.from_env())
 
 
-app = create_app(services)
+app = create_app(services, cors_origins=cors_origins_from_env())
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

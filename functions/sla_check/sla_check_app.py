@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -10,6 +10,8 @@ from lapor.observability import logger, metrics
 from lapor.services import Services
 from lapor.settings import Settings
 from lapor.sla import run_sla_check
+
+FUTURE_SLACK = timedelta(minutes=5)  # clock skew between the operator's machine and AWS
 
 
 @lru_cache(maxsize=1)
@@ -26,6 +28,8 @@ def as_of(event: dict[str, Any], svc: Services) -> datetime:
     instant = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if instant.tzinfo is None:
         raise ValueError("now must carry a UTC offset, e.g. 2026-12-03T09:00:00+07:00")
+    if instant > svc.clock() + FUTURE_SLACK and not svc.settings.sla_allow_future_now:
+        raise ValueError("now must not be in the future (re-runs are for times already past)")
     return instant
 
 

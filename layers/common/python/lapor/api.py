@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from pydantic import BaseModel
@@ -113,9 +113,22 @@ def precheck(event: dict[str, Any], max_body_bytes: int) -> Response | None:
     return None
 
 
-def create_app(services: Callable[[], Services]) -> APIGatewayRestResolver:
-    """The public API (and, once signed in, officials' API) bound to lazily built services."""
-    app = APIGatewayRestResolver(enable_validation=True)
+def create_app(
+    services: Callable[[], Services], *, cors_origins: Sequence[str] = ()
+) -> APIGatewayRestResolver:
+    """The public API (and, once signed in, officials' API) bound to lazily built services.
+
+    ``cors_origins`` are the web origins allowed to call the API from a browser (none: same origin only).
+    """
+    cors = None
+    if cors_origins:
+        cors = CORSConfig(
+            allow_origin=cors_origins[0],
+            extra_origins=list(cors_origins[1:]),
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            max_age=600,
+        )
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
 
     @app.post(
         "/reports",

@@ -19,6 +19,10 @@ from lapor.schema import DUE_INDEX, INBOX_INDEX, PERIOD_INDEX
 from lapor.workdays import WIB
 
 REPORT_SK = "REPORT"
+# A scalar flag on report items whose latest change carries messages: the router's stream filter
+# matches it (stream filters cannot match list contents).
+OUTBOX_FLAG = "has_outbox"
+OUTBOX_FLAG_VALUE = "yes"
 EVENT_PREFIX = "EVENT#"
 
 
@@ -132,8 +136,8 @@ class ReportRepository:
             put["ConditionExpression"] = "version = :expected"
             put["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
         items: list[dict[str, Any]] = [{"Put": put}]
-        for event in events:
-            items.append({"Put": {"TableName": self.table, "Item": self._event_item(stored.id, event)}})
+        for seq, event in enumerate(events):
+            items.append({"Put": {"TableName": self.table, "Item": self._event_item(stored.id, event, seq)}})
         for (agency, official), delta in (load_changes or {}).items():
             if delta:
                 items.append({"Update": self._load_update(agency, official, delta)})
@@ -220,16 +224,19 @@ class ReportRepository:
             values["inbox_sk"] = f"{utc_iso(report.created_at)}#{report.id}"
         if report.outbox:
             # A scalar flag the stream filter can match: list contents are not filterable.
-            values["has_outbox"] = "yes"
+            values[OUTBOX_FLAG] = OUTBOX_FLAG_VALUE
         if report.due_at is not None:
             values["due_shard"] = due_shard(report.id, self.due_shards)
             values["due_at"] = utc_iso(report.due_at)
         return to_item(values)
 
-    def _event_item(self, report_id: str, event: TimelineEvent) -> dict[str, Any]:
+    def _event_item(self, report_id: str, event: TimelineEvent, seq: int = 0) -> dict[str, Any]:
         values = event.model_dump(mode="json")
-        # The random suffix keeps two events of the same microsecond apart; order is by time.
-        values.update(pk=report_pk(report_id), sk=f"{EVENT_PREFIX}{utc_iso(event.at)}#{secrets.token_hex(3)}")
+        # Order is by time, then by position within one write; the random suffix keeps writes of the
+        # same microsecond apart.
+        values.update(
+            pk=report_pk(report_id), sk=f"{EVENT_PREFIX}{utc_iso(event.at)}#{seq:02d}{secrets.token_hex(3)}"
+        )
         return to_item(values)
 
     def _load_update(self, agency: str, official: str, delta: int) -> dict[str, Any]:

@@ -27,6 +27,8 @@ ENVIRONMENT = {
     "LAPOR_IDEMPOTENCY_TTL_SECONDS": "idempotency_ttl_seconds",
     "LAPOR_MAX_BODY_BYTES": "max_body_bytes",
     "LAPOR_USER_POOL_ID": "user_pool_id",
+    "LAPOR_CORS_ORIGINS": "cors_origins",
+    "LAPOR_SLA_ALLOW_FUTURE_NOW": "sla_allow_future_now",
 }
 
 
@@ -55,6 +57,10 @@ class Settings(BaseModel):
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     user_pool_id: str | None = None
+    cors_origins: str = ""
+    # Only the local stack may run the SLA checker "in the future": deployed, a typo would escalate
+    # and auto-close reports early, which cannot be undone.
+    sla_allow_future_now: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -69,3 +75,9 @@ class Settings(BaseModel):
                 f"{by_field.get(str(e['loc'][0]), e['loc'][0])}: {e['msg']}" for e in error.errors()
             )
             raise SettingsError(f"invalid Lapor environment: {problems}") from None
+
+
+def cors_origins_from_env(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Allowed browser origins (``LAPOR_CORS_ORIGINS``, comma-separated); read at import by the API module."""
+    environ = os.environ if environ is None else environ
+    return [origin.strip() for origin in environ.get("LAPOR_CORS_ORIGINS", "").split(",") if origin.strip()]

@@ -63,6 +63,9 @@ def run_sla_check(
                 return summary
             ids, start_key = reports.due_keys(shard, now, start_key=start_key, limit=PAGE_SIZE)
             for report_id in ids:
+                if time_left_ms() < reserve_ms:
+                    summary.left_for_later = True
+                    return summary
                 summary.checked += 1
                 _check(report_id, reports=reports, directory=directory, now=now, summary=summary)
             if not start_key:
@@ -129,7 +132,7 @@ def apply_step(
             at=now, status=Status.CLOSED, action=Action.AUTO_CLOSE.value, actor=SYSTEM, note=note
         )
         messages = []
-        if report.reporter:
+        if report.reporter and (report.reporter.email or report.reporter.phone):
             messages.append(Notification.for_(report.id, Event.STATUS, REPORTER, stage=Status.CLOSED.value))
         return closed, event, messages
 
@@ -164,7 +167,8 @@ def _escalation_recipients(report: Report, step: Step, directory: Directory) -> 
         ]
         return Event.ESCALATION_1, _unique(people)
     agency = directory.agencies_by_code.get(agency_code)
-    people = [agency.supervisor] if agency and agency.supervisor else []
+    supervisor = directory.officials_by_id.get(agency.supervisor or "") if agency else None
+    people = [supervisor.id] if supervisor and supervisor.active else []
     people.append(directory.national_admin)
     return Event.ESCALATION_2, _unique(people)
 

@@ -1,0 +1,313 @@
+"""The intake function behind a REST API: public routes, officials' routes, throttling and WAF."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from lapor.schema import INBOX_INDEX, PERIOD_INDEX
+from lapor_infra import constants as c
+from lapor_infra import iam
+from lapor_infra.config import LaporConfig
+from lapor_infra.data import Data
+from lapor_infra.functions import LaporFunction
+from lapor_infra.identity import Identity
+from lapor_infra.nag import XRAY_REASON, acknowledge
+from lapor_infra.notifications import NotifyQueue
+
+
+@dataclass(frozen=True)
+class Route:
+    """One method of the HTTP API contract (DESIGN.md); ``official`` routes need a Cognito ID token."""
+
+    method: str
+    path: str
+    official: bool = False
+    query: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+
+
+ROUTES = (
+    Route("POST", "/reports", headers=("Idempotency-Key",)),
+    Route("GET", "/reports/{id}"),
+    Route("POST", "/reports/{id}/feedback"),
+    Route("GET", "/categories"),
+    Route("GET", "/stats", query=("period",)),
+    Route("GET", "/openapi.json"),
+    Route("GET", "/inbox", official=True, query=("status",)),
+    Route("POST", "/reports/{id}/actions", official=True),
+)
+CORS_HEADERS = ("Content-Type", "Authorization", "Idempotency-Key")
+
+
+class IntakeApi(Construct):
+    """REST API (regional, one stage) -> intake function, proxy integration on explicit routes only."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LaporConfig,
+        data: Data,
+        layer: lambda_.ILayerVersion,
+        notify_queue: NotifyQueue,
+        identity: Identity,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.handler = LaporFunction(
+            self,
+            "Function",
+            spec=c.INTAKE,
+            layer=layer,
+            config=config,
+            environment={
+                "LAPOR_REPORTS_TABLE": data.reports.table_name,
+                "LAPOR_DIRECTORY_TABLE": data.directory.table_name,
+                "LAPOR_IDEMPOTENCY_TABLE": data.idempotency.table_name,
+                "LAPOR_NOTIFY_QUEUE_URL": notify_queue.queue.queue_url,
+                "LAPOR_DUE_SHARDS": str(config.due_shards),
+                "LAPOR_PUBLIC_URL": config.public_url,
+                "LAPOR_USER_POOL_ID": identity.user_pool.user_pool_id,
+                "LAPOR_CORS_ORIGINS": ",".join(config.cors_origins),
+            },
+        )
+        role = self.handler.role
+        # Reports: submit, track, officials' inbox and actions, monthly statistics (period index).
+        # Messages a change causes ride in the report item's outbox and reach the notify queue through
+        # the stream and the router (transactional outbox), so intake never sends to the queue.
+        iam.table(
+            role,
+            data.reports,
+            ["GetItem", "Query", "PutItem", "UpdateItem"],
+            query_indexes=[INBOX_INDEX, PERIOD_INDEX],
+        )
+        # Directory document and the officials' open-report counters (changed with actions).
+        iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
+        # powertools idempotency records for Idempotency-Key.
+        iam.table(role, data.idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"])
+        iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
+        acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+
+        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=config.log_retention)
+        self.api = apigw.RestApi(
+            self,
+            "Api",
+            rest_api_name=f"lapor-{config.stage}",
+            description=f"Lapor {config.stage}: public complaints API",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=True,
+            deploy_options=apigw.StageOptions(
+                stage_name=c.API_STAGE,
+                throttling_rate_limit=config.api_rate_limit,
+                throttling_burst_limit=config.api_burst_limit,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,  # request bodies carry reporters' personal data
+                metrics_enabled=True,
+                tracing_enabled=True,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=_access_log_format(),
+            ),
+            default_cors_preflight_options=apigw.CorsOptions(
+                allow_origins=list(config.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=list(CORS_HEADERS),
+                max_age=Duration.hours(1),
+            ),
+        )
+        acknowledge(
+            self.api,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            "API Gateway's account-level CloudWatch role uses the AWS managed policy made for it; it only "
+            "lets API Gateway write its execution logs.",
+        )
+        acknowledge(
+            self.api,
+            "AwsSolutions-APIG4",
+            "Public routes are open by design (citizens report anonymously; feedback is authorised by the "
+            "report's secret receipt inside the function); they are rate-limited by the stage and WAF. "
+            "Officials' routes use the Cognito authorizer. CORS preflight (OPTIONS) carries no credentials.",
+        )
+        acknowledge(
+            self.api,
+            "AwsSolutions-COG4",
+            "Only officials' routes (/inbox, /reports/{id}/actions) take a Cognito user; public routes and "
+            "CORS preflight (OPTIONS) cannot, by design.",
+        )
+        self.api.node.try_remove_child("Endpoint")  # the stack's ApiUrl output says the same
+        # API Gateway would create its execution-log group itself, without retention; own it instead.
+        self.execution_logs = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            log_group_name=f"API-Gateway-Execution-Logs_{self.api.rest_api_id}/{c.API_STAGE}",
+            retention=config.log_retention,
+        )
+        self.api.deployment_stage.node.add_dependency(self.execution_logs)
+        self._gateway_responses(config)
+
+        authorizer = apigw.CognitoUserPoolsAuthorizer(
+            self,
+            "OfficialsAuthorizer",
+            cognito_user_pools=[identity.user_pool],
+            identity_source=apigw.IdentitySource.header("Authorization"),
+            results_cache_ttl=Duration.minutes(5),
+        )
+        validator = self.api.add_request_validator(
+            "Validator", validate_request_body=True, validate_request_parameters=True
+        )
+        integration = apigw.LambdaIntegration(self.handler.function, proxy=True, allow_test_invoke=False)
+        for route in ROUTES:
+            resource = self.api.root.resource_for_path(route.path)
+            parameters = {f"method.request.path.{name}": True for name in _path_parameters(route.path)}
+            parameters.update({f"method.request.querystring.{name}": False for name in route.query})
+            parameters.update({f"method.request.header.{name}": False for name in route.headers})
+            if route.official:
+                parameters["method.request.header.Authorization"] = True
+            resource.add_method(
+                route.method,
+                integration,
+                request_parameters=parameters,
+                request_validator=validator,
+                authorization_type=apigw.AuthorizationType.COGNITO
+                if route.official
+                else apigw.AuthorizationType.NONE,
+                authorizer=authorizer if route.official else None,
+            )
+
+        self.web_acl = _web_acl(self, config)
+        wafv2.CfnWebACLAssociation(
+            self,
+            "WebAclAssociation",
+            resource_arn=self.api.deployment_stage.stage_arn,
+            web_acl_arn=self.web_acl.attr_arn,
+        )
+
+    def _gateway_responses(self, config: LaporConfig) -> None:
+        """JSON errors from API Gateway itself; CORS headers on them when a single origin is configured."""
+        headers = {}
+        if len(config.cors_origins) == 1:
+            headers["Access-Control-Allow-Origin"] = f"'{config.cors_origins[0]}'"
+        for name, response_type in (
+            ("Default4xx", apigw.ResponseType.DEFAULT_4_XX),
+            ("Default5xx", apigw.ResponseType.DEFAULT_5_XX),
+        ):
+            self.api.add_gateway_response(name, type=response_type, response_headers=headers or None)
+        # An undeclared path is "not found", not API Gateway's "Missing Authentication Token" 403.
+        self.api.add_gateway_response(
+            "NotFound",
+            type=apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+            status_code="404",
+            response_headers=headers or None,
+            templates={"application/json": json.dumps({"message": "Not found"})},
+        )
+
+
+def _path_parameters(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+
+
+def _access_log_format() -> apigw.AccessLogFormat:
+    """One JSON line per request; no bodies, no tokens, no query strings (they may carry personal data)."""
+    field = apigw.AccessLogField
+    return apigw.AccessLogFormat.custom(
+        json.dumps(
+            {
+                "requestId": field.context_request_id(),
+                "requestTime": field.context_request_time(),
+                "ip": field.context_identity_source_ip(),
+                "method": field.context_http_method(),
+                "resource": field.context_resource_path(),
+                "status": field.context_status(),
+                "protocol": field.context_protocol(),
+                "responseLength": field.context_response_length(),
+                "responseLatency": field.context_response_latency(),
+                "integrationLatency": field.context_integration_latency(),
+                "integrationStatus": field.context_integration_status(),
+                "errorType": field.context_error_response_type(),
+                "wafStatus": field.context_waf_response_code(),
+                "xrayTraceId": field.context_xray_trace_id(),
+            }
+        )
+    )
+
+
+def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+    )
+
+
+def _web_acl(scope: Construct, config: LaporConfig) -> wafv2.CfnWebACL:
+    """Per-IP rate limits (a stricter one for POSTs) and AWS's bad-input and IP-reputation lists.
+
+    Limits are generous: Indonesian mobile carriers put many subscribers behind one carrier-grade NAT
+    address. AWS's common rule set is left out on purpose: its body-size and XSS rules would reject
+    long or link-bearing complaint texts, which the function validates itself.
+    """
+    rules = [
+        wafv2.CfnWebACL.RuleProperty(
+            name="RateLimitPerIp",
+            priority=0,
+            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    aggregate_key_type="IP", limit=config.waf_rate_limit, evaluation_window_sec=300
+                )
+            ),
+            visibility_config=_visibility("LaporRateLimitPerIp"),
+        ),
+        wafv2.CfnWebACL.RuleProperty(
+            name="WriteRateLimitPerIp",
+            priority=1,
+            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    aggregate_key_type="IP",
+                    limit=config.waf_submit_rate_limit,
+                    evaluation_window_sec=300,
+                    scope_down_statement=wafv2.CfnWebACL.StatementProperty(
+                        byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
+                            positional_constraint="EXACTLY",
+                            search_string="POST",
+                            text_transformations=[
+                                wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                            ],
+                        )
+                    ),
+                )
+            ),
+            visibility_config=_visibility("LaporWriteRateLimitPerIp"),
+        ),
+    ]
+    for priority, group in enumerate(
+        ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesKnownBadInputsRuleSet"), start=2
+    ):
+        rules.append(
+            wafv2.CfnWebACL.RuleProperty(
+                name=group,
+                priority=priority,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=group
+                    )
+                ),
+                visibility_config=_visibility(f"Lapor{group}"),
+            )
+        )
+    return wafv2.CfnWebACL(
+        scope,
+        "WebAcl",
+        scope="REGIONAL",
+        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+        visibility_config=_visibility(f"lapor-{config.stage}-api"),
+        rules=rules,
+    )

@@ -1,0 +1,127 @@
+"""Builds the shared layer without Docker: pip downloads wheels for Lambda's platform and Python.
+
+The layer asset is a directory holding ``python/`` (Lambda mounts it at /opt/python) with the shared
+package ``lapor`` and the third-party runtime dependencies from ``[project].dependencies`` in
+pyproject.toml, pinned by ``constraints.txt`` when it exists. Wheels are chosen for the function's
+architecture and Python version (never the build machine's), binary-only so nothing is compiled
+here. boto3 and its family come with the Lambda runtime and are removed if a dependency pulls them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_lambda as lambda_
+
+from lapor_infra import constants as c
+
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".mypy_cache", ".pytest_cache")
+
+
+def runtime_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
+    """The requirement strings the layer bundles: ``[project].dependencies`` of pyproject.toml."""
+    with pyproject.open("rb") as handle:
+        return list(tomllib.load(handle)["project"]["dependencies"])
+
+
+def python_version(runtime: lambda_.Runtime = c.RUNTIME) -> str:
+    """``python3.14`` -> ``3.14``: the version pip must select wheels for."""
+    return runtime.name.removeprefix("python")
+
+
+def pip_platform(architecture: lambda_.Architecture = c.ARCHITECTURE) -> str:
+    return c.PIP_PLATFORMS[architecture.name]
+
+
+def pip_command(target: Path) -> list[str]:
+    """The pip invocation that fills ``target`` with the runtime dependencies for Lambda."""
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--platform",
+        pip_platform(),
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version(),
+        "--only-binary=:all:",
+        "--no-compile",
+        "--target",
+        str(target),
+    ]
+    if c.CONSTRAINTS.is_file():
+        command += ["-c", str(c.CONSTRAINTS)]
+    return command + runtime_dependencies()
+
+
+def layer_hash() -> str:
+    """A hash of everything that decides the layer's content, so an unchanged layer is never rebuilt.
+
+    CDK keys bundled assets by this hash: a repeated synth reuses ``cdk.out/asset.<hash>`` instead of
+    running pip again, and any change to the shared package, the dependency list, the constraints,
+    the target platform or this bundling code produces a new asset.
+    """
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for part in (python_version(), pip_platform(), *runtime_dependencies(), *c.RUNTIME_PROVIDED):
+        digest.update(part.encode() + b"\0")
+    if c.CONSTRAINTS.is_file():
+        digest.update(c.CONSTRAINTS.read_bytes())
+    for path in sorted(c.SHARED_PACKAGE_DIR.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}:
+            digest.update(str(path.relative_to(c.SHARED_PACKAGE_DIR)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_layer(output_dir: Path) -> None:
+    """Fill ``output_dir`` with ``python/`` = third-party wheels + the ``lapor`` package."""
+    target = output_dir / "python"
+    target.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(pip_command(target), capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise RuntimeError(f"layer bundling: pip failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    for name in c.RUNTIME_PROVIDED:
+        for path in [target / name, *target.glob(f"{name}-*.dist-info")]:
+            if path.exists():
+                print(
+                    f"layer bundling: removing {path.name} (provided by the Lambda runtime)", file=sys.stderr
+                )
+                shutil.rmtree(path)
+    shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts are of no use in a layer
+    shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
+
+
+@jsii.implements(cdk.ILocalBundling)
+class LocalLayerBundling:
+    """CDK's hook for bundling on the build machine; Docker is never needed (nor used)."""
+
+    def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
+        build_layer(Path(output_dir))
+        return True
+
+
+def layer_code() -> lambda_.Code:
+    """The layer's code asset, bundled locally and keyed by ``layer_hash``."""
+    return lambda_.Code.from_asset(
+        str(c.LAYER_DIR),
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=layer_hash(),
+        bundling=cdk.BundlingOptions(
+            image=cdk.DockerImage.from_registry("unused"),  # never pulled: local bundling always succeeds
+            local=LocalLayerBundling(),
+            command=["false"],
+        ),
+    )

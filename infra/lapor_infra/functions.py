@@ -1,0 +1,76 @@
+"""One Lapor Lambda function: its own role (no managed policies), log group and tracing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from lapor.settings import ENVIRONMENT
+from lapor_infra import constants as c
+from lapor_infra.config import LaporConfig
+
+_CODE_EXCLUDES = ["__pycache__", "*.pyc", "*.pyo", "tests", ".pytest_cache", ".mypy_cache"]
+# Variables Lambda and powertools read themselves, besides lapor.settings.ENVIRONMENT.
+_RUNTIME_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+
+
+def check_environment(environment: Mapping[str, str]) -> None:
+    """Every variable must be one ``lapor.settings`` (or powertools) reads: a typo fails the synth."""
+    unknown = sorted(set(environment) - set(ENVIRONMENT) - _RUNTIME_VARIABLES)
+    if unknown:
+        raise ValueError(f"environment variables no Lapor setting reads: {', '.join(unknown)}")
+
+
+class LaporFunction(Construct):
+    """A function of ``spec`` on the shared layer, with an empty role the caller grants to."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: c.FunctionSpec,
+        layer: lambda_.ILayerVersion,
+        config: LaporConfig,
+        environment: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.spec = spec
+        variables = {
+            "POWERTOOLS_SERVICE_NAME": c.SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": c.METRICS_NAMESPACE,
+            "POWERTOOLS_LOG_LEVEL": config.log_level,
+            **environment,
+        }
+        check_environment(variables)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Lapor {config.stage} {spec.name} function (least privilege, no managed policies)",
+        )
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=config.log_retention, removal_policy=RemovalPolicy.RETAIN
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=spec.description,
+            runtime=c.RUNTIME,
+            architecture=c.ARCHITECTURE,
+            code=lambda_.Code.from_asset(str(spec.code_dir), exclude=_CODE_EXCLUDES),
+            handler=spec.handler,
+            layers=[layer],
+            memory_size=spec.memory_mb,
+            timeout=spec.timeout,
+            tracing=lambda_.Tracing.ACTIVE,
+            role=self.role,
+            log_group=self.log_group,
+            environment=variables,
+        )
+        self.log_group.grant_write(self.role)

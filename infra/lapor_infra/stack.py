@@ -1,0 +1,98 @@
+"""LaporStack: composes one construct per concern; the constructs hold the details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Tags
+from constructs import Construct
+
+from lapor_infra import constants as c
+from lapor_infra.api import IntakeApi
+from lapor_infra.config import LaporConfig
+from lapor_infra.data import Data
+from lapor_infra.identity import Identity
+from lapor_infra.layer import CommonLayer
+from lapor_infra.notifications import Notifications, NotifyQueue
+from lapor_infra.observability import Observability
+from lapor_infra.router import Router
+from lapor_infra.sla import SlaSchedule
+
+
+class LaporStack(Stack):
+    """intake API -> reports table/stream -> router -> notify queue -> notify; SLA schedule beside."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: LaporConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        Tags.of(self).add("project", "lapor")
+        Tags.of(self).add("stage", config.stage)
+
+        data = Data(self, "Data", stage=config.stage)
+        layer = CommonLayer(self, "CommonLayer").layer
+        queue = NotifyQueue(self, "NotifyQueue", data=data)
+        identity = Identity(self, "Identity", config=config)
+        intake = IntakeApi(
+            self, "IntakeApi", config=config, data=data, layer=layer, notify_queue=queue, identity=identity
+        )
+        router = Router(self, "Router", config=config, data=data, layer=layer, notify_queue=queue)
+        sla = SlaSchedule(self, "SlaSchedule", config=config, data=data, layer=layer, notify_queue=queue)
+        notifications = Notifications(
+            self, "Notifications", config=config, data=data, layer=layer, notify_queue=queue
+        )
+        observability = Observability(
+            self,
+            "Observability",
+            config=config,
+            data=data,
+            api=intake.api,
+            functions=[intake.handler, router.handler, sla.handler, notifications.handler],
+            stream_consumer=router.handler,
+            dead_letter_queues={
+                "NotifyDlq": queue.dlq,
+                "RouteFailureQueue": router.failure_queue,
+                "SlaScheduleDlq": sla.dlq,
+            },
+            notify_queue=queue.queue,
+        )
+
+        outputs = {
+            c.OUTPUT_API_URL: (intake.api.url, "Base URL of the API (stage included)"),
+            c.OUTPUT_REPORTS_TABLE: (data.reports.table_name, "Reports table"),
+            c.OUTPUT_DIRECTORY_TABLE: (
+                data.directory.table_name,
+                "Directory table (load the directory here)",
+            ),
+            c.OUTPUT_IDEMPOTENCY_TABLE: (data.idempotency.table_name, "Idempotency records of POST /reports"),
+            c.OUTPUT_NOTIFY_QUEUE: (queue.queue.queue_url, "Notify queue"),
+            c.OUTPUT_NOTIFY_DLQ: (queue.dlq.queue_url, "Notify dead-letter queue (redrive after a fix)"),
+            c.OUTPUT_ROUTE_FAILURES: (
+                router.failure_queue.queue_url,
+                "Reports-stream batches the router gave up on",
+            ),
+            c.OUTPUT_SLA_DLQ: (sla.dlq.queue_url, "SLA schedule invocations that could not be delivered"),
+            c.OUTPUT_SLA_FUNCTION: (
+                sla.handler.function.function_name,
+                "sla_check function (operator re-runs)",
+            ),
+            c.OUTPUT_USER_POOL: (identity.user_pool.user_pool_id, "Officials' Cognito user pool"),
+            c.OUTPUT_USER_POOL_CLIENT: (
+                identity.client.user_pool_client_id,
+                "Web app client of the user pool",
+            ),
+            c.OUTPUT_OPS_TOPIC: (
+                observability.topic.topic_arn,
+                "Alarm notifications (subscribe operators here)",
+            ),
+            c.OUTPUT_DASHBOARD: (observability.dashboard.dashboard_name, "CloudWatch dashboard"),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)
+        for index in range(1, 4):
+            name = getattr(notifications.identity, f"dkim_dns_token_name{index}")
+            value = getattr(notifications.identity, f"dkim_dns_token_value{index}")
+            CfnOutput(
+                self,
+                f"SesDkimRecord{index}",
+                value=f"{name} CNAME {value}",
+                description=f"DNS record {index}/3 that verifies the sender domain {config.sender_domain} for SES",
+            )

@@ -1,0 +1,66 @@
+"""The layer really bundles without Docker, for Lambda's Python on arm64 (pip needs PyPI or its cache)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+from tests.infra.conftest import load_app_module
+
+# Bundled layers are kept between runs, keyed by the layer's content hash (sources, dependencies,
+# constraints, platform and the bundling code): pip runs again only when one of those changes.
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lapor" / "infra-layer-test"
+
+
+@pytest.fixture(scope="module")
+def layer_asset() -> Path:
+    """Synthesize a stack holding only the layer, with bundling on; the bundled asset directory."""
+    load_app_module()  # puts infra/ on sys.path
+    from lapor_infra.layer import CommonLayer
+
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    # One synthesis at a time in the shared folder (pytest-xdist workers, parallel sessions).
+    with (CACHE_DIR.parent / "infra-layer-test.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        app = cdk.App(outdir=str(CACHE_DIR), stack_traces=False)
+        stack = cdk.Stack(app, "LayerOnly")
+        CommonLayer(stack, "CommonLayer")
+        app.synth()
+        template = json.loads((CACHE_DIR / "LayerOnly.template.json").read_text())
+        (layer,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::LayerVersion"]
+        asset = CACHE_DIR / f"asset.{layer['Properties']['Content']['S3Key'].removesuffix('.zip')}"
+        for stale in CACHE_DIR.glob("asset.*"):
+            if stale != asset:
+                shutil.rmtree(stale)
+    return asset
+
+
+def test_layer_holds_the_shared_package_and_its_dependencies(layer_asset: Path) -> None:
+    python = layer_asset / "python"
+    assert (python / "lapor" / "__init__.py").is_file()
+    assert (python / "lapor" / "schema.py").is_file()
+    for package in ("aws_lambda_powertools", "pydantic", "pydantic_core", "yaml", "holidays"):
+        assert (python / package).is_dir(), package
+
+
+def test_binary_wheels_are_for_lambda_python_314_on_arm64(layer_asset: Path) -> None:
+    (core,) = (layer_asset / "python" / "pydantic_core").glob("_pydantic_core.*.so")
+    assert "cpython-314-aarch64-linux-gnu" in core.name
+    for extension in (layer_asset / "python").rglob("*.so"):
+        assert "x86_64" not in extension.name, extension
+        assert "cpython-311" not in extension.name, extension
+
+
+def test_layer_leaves_boto3_to_the_runtime_and_has_no_bytecode(layer_asset: Path) -> None:
+    python = layer_asset / "python"
+    for name in ("boto3", "botocore", "s3transfer"):
+        assert not (python / name).exists(), name
+        assert not list(python.glob(f"{name}-*.dist-info")), name
+    assert not list(layer_asset.rglob("__pycache__"))
+    assert not (python / "bin").exists()

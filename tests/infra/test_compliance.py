@@ -1,0 +1,70 @@
+"""cdk-nag's AwsSolutions pack and cfn-lint accept the synthesized stack."""
+
+from __future__ import annotations
+
+import json
+
+from cfnlint.api import ManualArgs, lint_file
+
+from tests.infra.conftest import Synth
+
+
+def test_cdk_nag_finds_nothing_unacknowledged(synth: Synth) -> None:
+    # Given the shared synthesis ran with the AwsSolutions validation plugin
+    report_path = synth.outdir / "validation-report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else {"pluginReports": []}
+    violations = [
+        f"{violation['ruleName']} at {[c['constructPath'] for c in violation['violatingConstructs']]}"
+        for plugin in report["pluginReports"]
+        for violation in plugin.get("violations", [])
+    ]
+    # Then synthesis did not fail and no finding is left unacknowledged
+    assert violations == []
+    assert synth.error is None, str(synth.error)
+
+
+# Every acknowledgment, by construct path: adding one is a reviewed change of this list.
+EXPECTED_ACKNOWLEDGMENTS = {
+    ("IntakeApi/Api", "AwsSolutions-APIG4"),
+    ("IntakeApi/Api", "AwsSolutions-COG4"),
+    (
+        "IntakeApi/Api",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AmazonAPIGatewayPushToCloudWatchLogs]",
+    ),
+    ("IntakeApi/Function/Role", "AwsSolutions-IAM5[Resource::*]"),
+    ("Router/Function/Role", "AwsSolutions-IAM5[Resource::*]"),
+    ("SlaSchedule/Function/Role", "AwsSolutions-IAM5[Resource::*]"),
+    ("Notifications/Function/Role", "AwsSolutions-IAM5[Resource::*]"),
+    ("SlaSchedule/SchedulerRole", "AwsSolutions-IAM5[Resource::<SlaScheduleFunction3D0E09EE.Arn>:*]"),
+    ("NotifyQueue/DeadLetterQueue", "AwsSolutions-SQS3"),
+    ("Router/FailureQueue", "AwsSolutions-SQS3"),
+    ("SlaSchedule/DeadLetterQueue", "AwsSolutions-SQS3"),
+}
+
+
+def test_acknowledgments_are_the_reviewed_ones_with_reasons(synth: Synth) -> None:
+    metadata = json.loads((synth.outdir / f"{synth.stack_name}.metadata.json").read_text())
+    found = {}
+    for path, entries in metadata.items():
+        for entry in entries:
+            if entry["type"] == "aws:cdk:acknowledged-rules":
+                for rule, reason in entry["data"].items():
+                    key = (path.removeprefix(f"/{synth.stack_name}/"), rule.split("::", 1)[1])
+                    found[key] = reason
+    assert set(found) == EXPECTED_ACKNOWLEDGMENTS
+    for key, reason in found.items():
+        assert len(reason) >= 40, key
+
+
+def test_cfn_lint_reports_no_errors_or_warnings(synth: Synth) -> None:
+    template = synth.outdir / f"{synth.stack_name}.template.json"
+    matches = lint_file(
+        template,
+        config=ManualArgs(
+            regions=["ap-southeast-3"],
+            ignore_checks=["W3005"],  # CDK's own explicit DependsOn next to a Ref/GetAtt
+        ),
+    )
+    problems = [f"{m.rule.id} {m.message} ({m.path})" for m in matches if m.rule.id[0] in {"E", "W"}]
+    assert problems == []

@@ -1,0 +1,273 @@
+"""The operator CLI, called in-process: directory validation and loading, and the notify DLQ redrive."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from lapor.repository import DirectoryStore
+from local.resources import ResourceNames, Resources, create_resources
+from ops.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_DIRECTORY = ROOT / "local" / "directory.demo.yaml"
+TEST_DIRECTORY = ROOT / "tests" / "data" / "directory.test.yaml"
+REGION = "ap-southeast-3"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``python -m ops *argv`` in-process: exit code, stdout, stderr."""
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def aws() -> Iterator[Resources]:
+    """Fresh moto backends with the pipeline's tables and queues."""
+    with mock_aws():
+        yield create_resources(boto3.session.Session(region_name=REGION), ResourceNames("lapor-ops"))
+
+
+def make_stack(name: str, outputs: dict[str, str]) -> None:
+    """A CloudFormation stack in moto whose outputs are ``outputs`` (one placeholder resource)."""
+    template = {
+        "Resources": {"Placeholder": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{name}-x"}}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName=name, TemplateBody=json.dumps(template)
+    )
+
+
+# ---- validate-directory ---------------------------------------------------------------------------
+
+
+def test_validate_summarises_a_valid_directory(capsys: pytest.CaptureFixture[str]) -> None:
+    # When the demo directory is validated
+    code, out, _ = run(capsys, "validate-directory", DEMO_DIRECTORY)
+
+    # Then it passes with a summary of what it holds
+    assert code == 0
+    assert "is valid" in out
+    assert "national admin  panrb-admin" in out
+    assert "agencies        36" in out
+    assert "liaison" in out and "supervisor" in out
+    assert "covid19: verify 1, follow up 2 working days" in out
+
+
+def test_validate_names_every_bad_entry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given the test directory with an official of an unknown agency and a category of an unknown track
+    text = TEST_DIRECTORY.read_text(encoding="utf-8")
+    text = text.replace(
+        "officials:\n",
+        "officials:\n  - {id: ghost-lo1, name: Hantu, email: ghost@example.go.id, agency: NOWHERE, role: liaison}\n",
+        1,
+    )
+    text = text.replace(
+        "categories:\n", "categories:\n  - {code: mystery, name: Misteri, agency: PANRB, track: warp}\n", 1
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+
+    # When it is validated
+    code, out, err = run(capsys, "validate-directory", bad)
+
+    # Then it fails, naming each entry, without a stack trace
+    assert code == 1
+    assert "officials[0] (ghost-lo1): unknown agency 'NOWHERE'" in err
+    assert "(mystery): unknown track 'warp'" in err
+    assert "Traceback" not in out + err
+
+
+def test_validate_reports_a_missing_file_and_bad_yaml(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "validate-directory", tmp_path / "absent.yaml")
+    assert code == 1 and "no such file" in err
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("agencies: [unclosed\n", encoding="utf-8")
+    code, _, err = run(capsys, "validate-directory", broken)
+    assert code == 1 and "not valid YAML" in err
+
+
+# ---- load-directory -------------------------------------------------------------------------------
+
+
+def test_load_by_table_stores_the_directory_and_keeps_counters(
+    aws: Resources, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an official's open-report counter in the directory table
+    table = aws.names.directory_table
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    counter_key = {"pk": {"S": "LOAD#KEMENKES"}, "sk": {"S": "kemenkes-lo1"}}
+    dynamodb.put_item(TableName=table, Item={**counter_key, "open": {"N": "7"}})
+
+    # When the test directory is loaded by table name
+    code, out, _ = run(capsys, "load-directory", TEST_DIRECTORY, "--table", table, "--region", REGION)
+
+    # Then it is the stored directory, the hash is shown, and the counter is untouched
+    assert code == 0
+    document = DirectoryStore(table, client=dynamodb).get_document()
+    assert document is not None and document["national_admin"] == "panrb-admin"
+    digest = dynamodb.get_item(TableName=table, Key=DirectoryStore.KEY)["Item"]["sha256"]["S"]
+    assert f"content sha256  {digest}" in out
+    assert "LAPOR_DIRECTORY_CACHE_SECONDS" in out and "counters" in out
+    assert dynamodb.get_item(TableName=table, Key=counter_key)["Item"]["open"] == {"N": "7"}
+
+
+def test_load_by_stack_finds_the_table_in_the_stack_outputs(
+    aws: Resources, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a deployed stack whose outputs name the directory table
+    make_stack("Lapor-test", {"DirectoryTableName": aws.names.directory_table})
+
+    # When the directory is loaded by stack name
+    code, out, _ = run(capsys, "load-directory", TEST_DIRECTORY, "--stack", "Lapor-test")
+
+    # Then it lands in that table
+    assert code == 0
+    assert f"into {aws.names.directory_table}" in out
+    assert DirectoryStore(aws.names.directory_table).get_document() is not None
+
+
+def test_load_explains_a_missing_stack_or_output(aws: Resources, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "load-directory", TEST_DIRECTORY, "--stack", "Nope")
+    assert code == 1 and "stack 'Nope' not found in ap-southeast-3" in err
+
+    make_stack("Other", {"Something": "else"})
+    code, _, err = run(capsys, "load-directory", TEST_DIRECTORY, "--stack", "Other")
+    assert code == 1 and "no output 'DirectoryTableName'" in err
+    assert "Traceback" not in err
+
+
+def test_load_explains_a_missing_table(aws: Resources, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "load-directory", TEST_DIRECTORY, "--table", "no-such-table")
+    assert code == 1 and "does not exist" in err
+
+
+def test_load_refuses_an_invalid_file_before_touching_aws(
+    aws: Resources, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("national_admin: nobody\ntracks: {}\nagencies: []\nofficials: []\ncategories: []\n")
+
+    code, _, err = run(capsys, "load-directory", bad, "--table", aws.names.directory_table)
+
+    assert code == 1
+    assert "national_admin: 'nobody' is not an official" in err
+    assert DirectoryStore(aws.names.directory_table).get_document() is None
+
+
+def test_load_needs_a_destination(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "load-directory", TEST_DIRECTORY)
+    assert code == 2 and "--stack NAME, --table NAME or --local" in err
+
+
+# ---- redrive-dlq ----------------------------------------------------------------------------------
+
+
+def _fill_dlq(resources: Resources, count: int) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    for start in range(0, count, 10):
+        sqs.send_message_batch(
+            QueueUrl=resources.notify_dlq_url,
+            Entries=[
+                {
+                    "Id": str(i),
+                    "MessageBody": json.dumps({"id": f"R{start + i}:assigned:official"}),
+                    "MessageAttributes": {"origin": {"DataType": "String", "StringValue": "test"}},
+                }
+                for i in range(min(10, count - start))
+            ],
+        )
+
+
+def _depth(url: str) -> int:
+    attributes = boto3.client("sqs", region_name=REGION).get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def test_redrive_moves_every_message_back(aws: Resources, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given 23 notifications in the DLQ
+    _fill_dlq(aws, 23)
+
+    # When they are redriven by queue URL
+    code, out, err = run(
+        capsys, "redrive-dlq", "--queue-url", aws.notify_queue_url, "--dlq-url", aws.notify_dlq_url
+    )
+
+    # Then all 23 are on the notify queue, with their attributes, and none in the DLQ
+    assert code == 0, err
+    assert "moved 23 message(s)" in out
+    assert _depth(aws.notify_queue_url) == 23
+    assert _depth(aws.notify_dlq_url) == 0
+    message = boto3.client("sqs", region_name=REGION).receive_message(
+        QueueUrl=aws.notify_queue_url, MessageAttributeNames=["All"]
+    )["Messages"][0]
+    assert message["MessageAttributes"]["origin"]["StringValue"] == "test"
+    assert "moved 10 message(s) so far" in err  # progress, batch by batch
+
+
+def test_redrive_stops_at_max(aws: Resources, capsys: pytest.CaptureFixture[str]) -> None:
+    _fill_dlq(aws, 23)
+
+    code, out, _ = run(
+        capsys,
+        "redrive-dlq",
+        "--queue-url",
+        aws.notify_queue_url,
+        "--dlq-url",
+        aws.notify_dlq_url,
+        "--max",
+        "5",
+    )
+
+    assert code == 0
+    assert "moved 5 message(s)" in out
+    assert _depth(aws.notify_queue_url) == 5
+
+
+def test_redrive_by_stack_reads_the_queue_outputs(aws: Resources, capsys: pytest.CaptureFixture[str]) -> None:
+    _fill_dlq(aws, 3)
+    make_stack("Lapor-test", {"NotifyQueueUrl": aws.notify_queue_url, "NotifyDlqUrl": aws.notify_dlq_url})
+
+    code, out, _ = run(capsys, "redrive-dlq", "--stack", "Lapor-test")
+
+    assert code == 0 and "moved 3 message(s)" in out
+    assert _depth(aws.notify_queue_url) == 3
+
+
+def test_redrive_of_an_empty_dlq_moves_nothing(aws: Resources, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "redrive-dlq", "--queue-url", aws.notify_queue_url, "--dlq-url", aws.notify_dlq_url
+    )
+    assert code == 0 and "moved 0 message(s)" in out
+
+
+def test_redrive_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "redrive-dlq", "--queue-url", "https://sqs.example/q")
+    assert code == 2 and "--queue-url and --dlq-url go together" in err
+
+    code, _, err = run(capsys, "redrive-dlq")
+    assert code == 2
+
+    code, _, _ = run(capsys, "redrive-dlq", "--local", "--max", "0")
+    assert code == 2
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for name in ("validate-directory", "load-directory", "redrive-dlq"):
+        assert name in out

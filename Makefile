@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export PYTHONDONTWRITEBYTECODE = 1
 
 
-.PHONY: help venv chromium local test test-fast test-slow synth bench lint format load-directory validate-directory clean
+.PHONY: help venv chromium cdk-cli deploy local test test-fast test-slow synth bench lint format load-directory validate-directory clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -24,10 +24,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP) ## Create the virtual environment
 
-$(NODE_STAMP): infra/package.json
+$(NODE_STAMP): infra/package.json infra/package-lock.json
 	@echo "==> installing the CDK CLI into infra/node_modules"
 	@cd infra && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+cdk-cli: $(NODE_STAMP) ## Install the CDK CLI (npx --prefix infra cdk ...)
 
 local: $(STAMP) ## Run the whole pipeline on this machine (moto, API + pages on :8080)
 	@$(BIN)/python -m local
@@ -43,8 +45,13 @@ chromium: # Debian's Chromium for the browser tests (installed when running as r
 	  else echo "==> Chromium not installed and not root: the browser tests will be skipped"; fi; \
 	fi
 
-synth: $(STAMP) ## Synthesize the CloudFormation templates into cdk.out/ (no Docker, no AWS account)
-	@$(BIN)/python infra/app.py
+synth: $(STAMP) $(NODE_STAMP) ## Synthesize the templates into cdk.out/ with the CDK CLI (no Docker, no AWS account)
+	@echo "==> cdk synth (cdk-nag AwsSolutions checks run on every synth)"
+	@npx --prefix infra cdk synth --quiet
+	@echo "==> templates in cdk.out/"
+
+deploy: $(STAMP) $(NODE_STAMP) ## Deploy to the AWS account of your credentials: make deploy CONTEXT="-c stage=prod ..."
+	@npx --prefix infra cdk deploy $(CONTEXT)
 
 bench: $(STAMP) ## Run the benchmarks; results in bench/results.json
 	@$(BIN)/python -m bench

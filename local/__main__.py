@@ -5,12 +5,15 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import warnings
 
 from local.stack import LocalConfig, LocalStack
 
 
 def main() -> int:
     """Start the stack, print where it listens, stop cleanly on Ctrl-C or SIGTERM."""
+    # Each invocation without a metric (a GET, say) would print this warning; it is expected.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     config = LocalConfig.from_env()
     stack = LocalStack(config, log=lambda line: print(f"[lapor] {line}", flush=True))
     try:

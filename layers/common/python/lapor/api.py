@@ -30,7 +30,7 @@ from lapor.models import (
     SubmitReportRequest,
     SubmitReportResponse,
 )
-from lapor.observability import logger
+from lapor.observability import logger, metrics
 from lapor.services import Services
 
 JSON = "application/json"

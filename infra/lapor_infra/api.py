@@ -17,7 +17,7 @@ from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig
 from lapor_infra.data import Data
-from lapor_infra.functions import LaporFunction
+from lapor_infra.functions import LaporFunction, pipeline_environment
 from lapor_infra.identity import Identity
 from lapor_infra.nag import XRAY_REASON, acknowledge
 from lapor_infra.notifications import NotifyQueue
@@ -69,12 +69,8 @@ class IntakeApi(Construct):
             layer=layer,
             config=config,
             environment={
-                "LAPOR_REPORTS_TABLE": data.reports.table_name,
-                "LAPOR_DIRECTORY_TABLE": data.directory.table_name,
+                **pipeline_environment(config, data, notify_queue.queue.queue_url),
                 "LAPOR_IDEMPOTENCY_TABLE": data.idempotency.table_name,
-                "LAPOR_NOTIFY_QUEUE_URL": notify_queue.queue.queue_url,
-                "LAPOR_DUE_SHARDS": str(config.due_shards),
-                "LAPOR_PUBLIC_URL": config.public_url,
                 "LAPOR_USER_POOL_ID": identity.user_pool.user_pool_id,
                 "LAPOR_CORS_ORIGINS": ",".join(config.cors_origins),
             },

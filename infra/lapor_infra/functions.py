@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -17,6 +18,17 @@ from lapor_infra.config import LaporConfig
 _CODE_EXCLUDES = ["__pycache__", "*.pyc", "*.pyo", "tests", ".pytest_cache", ".mypy_cache"]
 # Variables Lambda and powertools read themselves, besides lapor.settings.ENVIRONMENT.
 _RUNTIME_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+
+
+def pipeline_environment(config: LaporConfig, data: Any, notify_queue_url: str) -> dict[str, str]:
+    """The settings every Lapor function needs: its tables, the notify queue, due shards, public URL."""
+    return {
+        "LAPOR_REPORTS_TABLE": data.reports.table_name,
+        "LAPOR_DIRECTORY_TABLE": data.directory.table_name,
+        "LAPOR_NOTIFY_QUEUE_URL": notify_queue_url,
+        "LAPOR_DUE_SHARDS": str(config.due_shards),
+        "LAPOR_PUBLIC_URL": config.public_url,
+    }
 
 
 def check_environment(environment: Mapping[str, str]) -> None:

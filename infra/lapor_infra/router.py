@@ -12,7 +12,7 @@ from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig
 from lapor_infra.data import Data
-from lapor_infra.functions import LaporFunction
+from lapor_infra.functions import LaporFunction, pipeline_environment
 from lapor_infra.nag import XRAY_REASON, acknowledge
 from lapor_infra.notifications import NotifyQueue
 from lapor_infra.queues import encrypted_queue
@@ -85,11 +85,7 @@ class Router(Construct):
             layer=layer,
             config=config,
             environment={
-                "LAPOR_REPORTS_TABLE": data.reports.table_name,
-                "LAPOR_DIRECTORY_TABLE": data.directory.table_name,
-                "LAPOR_NOTIFY_QUEUE_URL": notify_queue.queue.queue_url,
-                "LAPOR_DUE_SHARDS": str(config.due_shards),
-                "LAPOR_PUBLIC_URL": config.public_url,
+                **pipeline_environment(config, data, notify_queue.queue.queue_url),
             },
         )
         role = self.handler.role

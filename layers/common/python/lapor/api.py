@@ -30,11 +30,20 @@ from lapor.models import (
     SubmitReportRequest,
     SubmitReportResponse,
 )
-from lapor.observability import logger, metrics
+from lapor.observability import logger
 from lapor.services import Services
 
 JSON = "application/json"
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+IDEMPOTENCY_KEY = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        description="A retry with the same key has the effect of the first request only, and gets its answer.",
+    ),
+]
 TRACKING_CODE = Annotated[str, Path(description="Tracking code, e.g. 7KQ2-MX9R-TH4PW", max_length=64)]
 
 
@@ -143,15 +152,7 @@ def create_app(
     )
     def post_report(
         request: Annotated[SubmitReportRequest, Body()],
-        idempotency_key: Annotated[
-            str | None,
-            Header(
-                alias="Idempotency-Key",
-                min_length=1,
-                max_length=128,
-                description="A retry with the same key returns the same report.",
-            ),
-        ] = None,
+        idempotency_key: IDEMPOTENCY_KEY = None,
     ) -> Response[SubmitReportResponse]:
         svc = services()
         if idempotency_key:
@@ -256,15 +257,7 @@ def create_app(
     def post_action(
         report_id: TRACKING_CODE,
         request: Annotated[ActionRequest, Body()],
-        idempotency_key: Annotated[
-            str | None,
-            Header(
-                alias="Idempotency-Key",
-                min_length=1,
-                max_length=128,
-                description="A retry with the same key applies once.",
-            ),
-        ] = None,
+        idempotency_key: IDEMPOTENCY_KEY = None,
     ) -> Response[ActionResult]:
         svc = services()
         directory = svc.directory()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -15,13 +17,28 @@ from ops.directory_ops import load_into
 TEST_DIRECTORY = Path(__file__).resolve().parent.parent / "data" / "directory.test.yaml"
 
 
+class _ReusedClients:
+    """A boto3 session whose clients are built once per test process (building one costs ~0.1 s);
+    moto intercepts at request time, so a client built earlier serves every ``mock_aws`` context."""
+
+    def __init__(self) -> None:
+        self._session = boto3.session.Session()
+
+    @lru_cache(maxsize=None)  # noqa: B019 - one instance for the whole process
+    def client(self, service: str) -> Any:
+        return self._session.client(service)
+
+
+SESSION = _ReusedClients()
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Resources]:
     """Fresh moto backends, the pipeline's resources, the test directory loaded, env set for handlers."""
     import intake_app
 
     with mock_aws():
-        resources = create_resources(boto3.session.Session(), ResourceNames("lapor-test"))
+        resources = create_resources(SESSION, ResourceNames("lapor-test"))
         for name, value in resources.environment(public_url="https://lapor.test").items():
             monkeypatch.setenv(name, value)
         load_into(TEST_DIRECTORY, table=resources.names.directory_table)

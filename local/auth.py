@@ -62,7 +62,7 @@ def issue_id_token(client: Any, pool: UserPool, official_id: str) -> str | None:
     if not user.get("Enabled", True):
         return None
     # A throwaway password per request: the local stack signs officials in without them typing one.
-    password = "Lp!" + secrets.token_urlsafe(18)
+    password = "Lp!1" + secrets.token_urlsafe(18)  # the pool requires upper, lower, digit, symbol
     client.admin_set_user_password(
         UserPoolId=pool.pool_id, Username=official_id, Password=password, Permanent=True
     )

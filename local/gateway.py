@@ -6,6 +6,7 @@ import base64
 import json
 import mimetypes
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -117,7 +118,18 @@ def make_server(
             return
 
         def _read_body(self) -> bytes | None:
-            length = int(self.headers.get("Content-Length") or 0)
+            declared = (self.headers.get("Content-Length") or "0").strip()
+            if not declared.isdigit():
+                self.close_connection = True
+                self._send(
+                    400,
+                    {
+                        "message": "Bad Request",
+                        "errors": [{"field": "Content-Length", "message": "must be a non-negative integer"}],
+                    },
+                )
+                return None
+            length = int(declared)
             if length > MAX_REQUEST_BYTES:
                 self._send(413, {"message": "Request Too Long"})
                 return None
@@ -143,7 +155,19 @@ def make_server(
                 return
             local = local_routes.get((self.command, url.path))
             if local is not None:
-                payload = json.loads(body) if body.strip() else None
+                try:
+                    payload = json.loads(body) if body.strip() else None
+                except (ValueError, RecursionError):
+                    payload = []  # not an object: refused below
+                if payload is not None and not isinstance(payload, dict):
+                    self._send(
+                        400,
+                        {
+                            "message": "body must be a JSON object",
+                            "errors": [{"field": "body", "message": "must be a JSON object"}],
+                        },
+                    )
+                    return
                 status, result = local(url.query, payload)
                 self._send(status, result)
                 return
@@ -170,7 +194,12 @@ def make_server(
                 params=params,
                 claims=claims,
             )
-            result = invoke_api(event)
+            try:
+                result = invoke_api(event)
+            except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a 502
+                traceback.print_exc()
+                self._send(502, {"message": "Internal server error"})
+                return
             out_headers = dict(result.get("headers") or {})
             for key, values in (result.get("multiValueHeaders") or {}).items():
                 out_headers[key] = ", ".join(values)
@@ -193,6 +222,13 @@ def make_server(
             )
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, CONNECT, QUERY, ...) gets the same 4xx JSON answers, not
+            # http.server's 501 HTML page.
+            if name.startswith("do_"):
+                return self._handle
+            raise AttributeError(name)
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True

@@ -64,6 +64,7 @@ class LocalStack:
         self.http: Any = None
         self.threads: list[Any] = []
         self._api_lock = threading.Lock()
+        self._token_lock = threading.Lock()
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
@@ -180,7 +181,10 @@ class LocalStack:
                 "message": "official_id is required",
                 "errors": [{"field": "official_id", "message": "is required"}],
             }
-        token = issue_id_token(self.session.client("cognito-idp"), self.user_pool, official_id)
+        # One sign-in at a time: each sets a fresh password and signs in with it, so two concurrent
+        # sign-ins of one official would invalidate each other's password.
+        with self._token_lock:
+            token = issue_id_token(self.session.client("cognito-idp"), self.user_pool, official_id)
         if token is None:
             return 404, {
                 "message": f"no active official {official_id!r} in the local user pool",

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -101,6 +102,9 @@ def stack() -> Iterator[Http]:
     if base is None:
         process.kill()
         raise RuntimeError(f"local stack did not start (exit {process.poll()}):\n" + "".join(lines))
+    # Keep reading after start-up: an unread pipe fills at 64 kB (about 60 reports at INFO, or a dozen
+    # tracebacks) and the stack then blocks on its next print, hanging every later test.
+    threading.Thread(target=lines.extend, args=(process.stdout,), name="stack-output", daemon=True).start()
     try:
         yield Http(base)
     finally:

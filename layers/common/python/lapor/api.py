@@ -112,8 +112,10 @@ def precheck(event: dict[str, Any], max_body_bytes: int) -> Response | None:
             [FieldError(field="body", message=f"must be at most {max_body_bytes} bytes")],
         )
     try:
-        parsed = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
+        # Decode as UTF-8 here, as handle() does: json.loads(bytes) would also accept UTF-16/32 and
+        # UTF-8-encoded surrogates that handle() then fails to decode. RecursionError: deep nesting.
+        parsed = json.loads(raw.decode("utf-8") or "null")
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _errors(400, "body is not valid JSON", [FieldError(field="body", message="is not valid JSON")])
     if not isinstance(parsed, dict):
         return _errors(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -36,8 +37,17 @@ Language = Literal["id", "en"]
 
 # Control characters (except tab and newline in long text) are refused: they break SMS, email
 # headers and terminals, and no honest report needs them.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-_LINE_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+# Invisible format characters (Unicode category Cf): bidi marks and controls, zero-width characters,
+# soft hyphen, invisible operators, interlinear annotations and tag characters ("ASCII smuggling").
+_INVISIBLE = (
+    "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000e0000-\U000e007f"
+)
+_CONTROL_CHARS = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+_LINE_CONTROL_CHARS = re.compile(rf"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+# Scripts whose letters look alike: one word mixing them is a homograph ("J\u0430lan", Cyrillic a).
+_CONFUSABLE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
+_WORD = re.compile(r"\w+")
 # BPS region codes: province "31", regency/city "31.71", district "31.71.01", village "31.71.01.1001".
 REGION_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
@@ -52,6 +62,14 @@ def _no_control_chars(value: str) -> str:
 def _single_line(value: str) -> str:
     if _LINE_CONTROL_CHARS.search(value):
         raise ValueError("must be a single line without control or invisible formatting characters")
+    return value
+
+
+def _single_script_words(value: str) -> str:
+    for word in _WORD.findall(value):
+        scripts = {unicodedata.name(ch, "").split(" ", 1)[0] for ch in word if ch.isalpha()}
+        if len(scripts & _CONFUSABLE_SCRIPTS) > 1:
+            raise ValueError("must not mix look-alike letters of different alphabets in one word")
     return value
 
 
@@ -96,7 +114,7 @@ RegionCode = Annotated[str, StringConstraints(max_length=16), AfterValidator(_re
 CategoryCode = Annotated[str, StringConstraints(max_length=40), AfterValidator(_category_code)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), AfterValidator(_phone)]
-Title = _text(5, 200, multiline=False)
+Title = Annotated[_text(5, 200, multiline=False), AfterValidator(_single_script_words)]
 Description = _text(10, 5000, multiline=True)
 Name = _text(1, 100, multiline=False)
 Note = _text(1, 2000, multiline=True)
@@ -109,6 +127,13 @@ class Location(BaseModel):
 
     lat: float = Field(ge=-12.0, le=7.0)
     lon: float = Field(ge=94.0, le=142.0)
+
+    @field_validator("lat", "lon")
+    @classmethod
+    def _centimetres(cls, value: float) -> float:
+        # 7 decimals is about 1 cm. It also keeps the value storable: DynamoDB numbers have no
+        # exponent below -130, and e.g. 5e-324 made the write raise decimal.Underflow (a 502).
+        return round(value, 7)
 
 
 class ReporterInput(BaseModel):

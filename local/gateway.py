@@ -230,6 +230,9 @@ def make_server(
                 return self._handle
             raise AttributeError(name)
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # the default backlog of 5 resets connections under a burst
+
+    server = Server((host, port), Handler)
     server.daemon_threads = True
     return server

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 import threading
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +70,12 @@ class LocalStack:
         """Start moto, create resources, load the directory, start the gateway and the pollers."""
         from moto.server import ThreadedMotoServer
 
+        from local.moto_patches import item_level_transaction_backups
+
         cfg = self.config
+        # Without it moto copies whole tables per transaction item: quadratic time and memory.
+        self._moto_patch = item_level_transaction_backups()
+        self._moto_patch.__enter__()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines drown the output
         self.moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.aws_port, verbose=False)
         self.moto.start()
@@ -145,6 +148,7 @@ class LocalStack:
             self.log(f"saved {count} items to {self.config.state_file}")
         if self.moto is not None:
             self.moto.stop()
+            self._moto_patch.__exit__(None, None, None)
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -276,8 +280,27 @@ class LocalStack:
 
     def outbox(self) -> list[dict[str, Any]]:
         """Every email and SMS moto recorded, oldest first, stamped with the notifier's sent time."""
-        with urllib.request.urlopen(f"{self.aws_endpoint}/moto-api/data.json", timeout=10) as response:  # noqa: S310 - local moto
-            data = json.load(response)
+        # Read moto's backends in-process: /moto-api/data.json serializes every table too (slow).
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        ses = ses_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-3"]
+        sns = sns_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-3"]
+        data = {
+            "ses": {
+                "Message": [
+                    {"id": m.id, "subject": m.subject, "body": m.body, "destinations": m.destinations}
+                    for m in list(ses.sent_messages)
+                ]
+            },
+            "sns": {
+                "SMS": [
+                    {"message_id": key, "phone_number": phone, "message": text}
+                    for key, (phone, text) in list(sns.sms_messages.items())
+                ]
+            },
+        }
         return sent_messages(data, self._sent_times())
 
     def _sent_times(self) -> dict[str, str]:

@@ -53,9 +53,9 @@ def notify_record(record: SQSRecord) -> None:
             public_url=svc.settings.public_url,
             now=svc.clock(),
         )
-    except DeliveryDeferred:
+    except DeliveryDeferred as deferred:
         receives = int(record.attributes.approximate_receive_count or 1)
-        svc.notify_queue.delay(record.receipt_handle, backoff_seconds(receives))
+        svc.notify_queue.delay(record.receipt_handle, max(backoff_seconds(receives), deferred.retry_after))
         metrics.add_metric(name="NotificationsDeferred", unit="Count", value=1)
         logger.warning("notification deferred", notification_id=notification.id, receives=receives)
         raise

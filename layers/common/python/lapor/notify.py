@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lapor.channels import EmailSender, PermanentDeliveryError, SmsSender, TransientDeliveryError
 from lapor.contacts import normalize_phone
@@ -51,7 +51,15 @@ class DeliveryOutcome:
 
 
 class DeliveryDeferred(Exception):
-    """At least one delivery failed transiently; the message must be retried later."""
+    """At least one delivery failed transiently or is in flight; the message must be retried later.
+
+    ``retry_after`` is the least delay (seconds) that makes sense, e.g. until an in-flight claim's
+    lease runs out.
+    """
+
+    def __init__(self, message: str, *, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def deliveries_for(
@@ -102,9 +110,18 @@ def deliver(
         return outcome
     to_reporter = notification.recipient == REPORTER
     deferred = False
+    retry_after = 0
     for delivery in deliveries_for(notification, report, directory, sms_enabled=sms_enabled):
         marker = delivery.marker(notification)
         if not reports.claim_delivery(report.id, marker, now=now, lease_seconds=CLAIM_LEASE_SECONDS):
+            claim = reports.delivery_claim(report.id, marker)
+            if claim is not None and claim[0] == "sending":
+                # Another sender holds it, or crashed holding it: not done yet. Come back when its
+                # lease runs out, rather than dropping the message as if it had been sent.
+                lease_end = claim[1] + timedelta(seconds=CLAIM_LEASE_SECONDS)
+                retry_after = max(retry_after, int((lease_end - now).total_seconds()) + 1)
+                deferred = True
+                continue
             outcome.skipped.append(delivery.channel)
             continue
         try:
@@ -130,7 +147,9 @@ def deliver(
         reports.finish_delivery(report.id, marker, state="sent", provider_id=provider_id, now=now)
         outcome.sent.append(delivery.channel)
     if deferred:
-        raise DeliveryDeferred(f"{notification.id}: a delivery failed transiently")
+        raise DeliveryDeferred(
+            f"{notification.id}: a delivery failed transiently or is in flight", retry_after=retry_after
+        )
     return outcome
 
 

@@ -175,6 +175,18 @@ class ReportRepository:
             return False
         return True
 
+    def delivery_claim(self, report_id: str, delivery_id: str) -> tuple[str, datetime] | None:
+        """The state of a delivery's marker and when it was claimed, or None when there is none."""
+        item = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"SENT#{delivery_id}"}},
+            ConsistentRead=True,
+        ).get("Item")
+        if not item:
+            return None
+        claimed = datetime.strptime(item["claimed_at"]["S"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        return item["state"]["S"], claimed
+
     def finish_delivery(
         self, report_id: str, delivery_id: str, *, state: str, provider_id: str | None, now: datetime
     ) -> None:

@@ -1,0 +1,125 @@
+"""Fixes for moto behaviour that would make the local stack (and benchmarks) measure moto, not Lapor.
+
+moto backs every DynamoDB transaction up by deep-copying each table it touches, once per item of the
+transaction and stream records included, so one TransactWriteItems costs about a millisecond per
+item already stored (DynamoDB's cost does not grow with the table). In server mode the copy also
+races with other requests writing the same table ("dictionary changed size during iteration").
+
+``item_level_transaction_backups`` replaces that backup with one of just the items the transaction
+names (and the stream's length), restored the same way if the transaction fails: same outcome,
+cost proportional to the transaction.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class _Saved:
+    table: Any
+    hash_key: Any
+    range_key: Any
+    item: Any  # a deep copy of the item before the transaction, or None when it did not exist
+    stream_length: int | None
+
+
+def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> list[_Saved]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    saved: list[_Saved] = []
+    for entry in transact_items:
+        try:
+            op_type, op = next(iter(entry.items()))
+            table = backend.tables[op["TableName"]]
+            attrs = op["Item"] if op_type == "Put" else op["Key"]
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        except (KeyError, StopIteration, TypeError, AttributeError):
+            continue  # malformed: moto itself rejects it before writing anything
+        current = table.get_item(hash_key, range_key)
+        shard = table.stream_shard
+        saved.append(
+            _Saved(
+                table,
+                hash_key,
+                range_key,
+                _copy.deepcopy(current),
+                len(shard.items) if shard is not None else None,
+            )
+        )
+    return saved
+
+
+def _restore(saved: list[_Saved]) -> None:
+    for entry in reversed(saved):
+        table = entry.table
+        if entry.item is None:
+            if entry.range_key is not None:
+                table.items.get(entry.hash_key, {}).pop(entry.range_key, None)
+            else:
+                table.items.pop(entry.hash_key, None)
+        elif entry.range_key is not None:
+            table.items[entry.hash_key][entry.range_key] = entry.item
+        else:
+            table.items[entry.hash_key] = entry.item
+        if entry.stream_length is not None:
+            del table.stream_shard.items[entry.stream_length :]  # as moto's rollback: no records
+
+
+_WRITES = ("transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item")
+
+
+@contextmanager
+def item_level_transaction_backups() -> Iterator[None]:
+    """While active, moto backs transactions up item by item instead of copying whole tables."""
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.table import Table
+
+    class _CopyWithoutTables:
+        """``copy`` as moto's backend module sees it, except that tables are not deep-copied."""
+
+        copy = staticmethod(_copy.copy)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+            return value if isinstance(value, Table) else _copy.deepcopy(value, memo)
+
+    backend = models.DynamoDBBackend
+    original = backend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = _snapshot(self, transact_items)
+        try:
+            original(self, transact_items)
+        except Exception:
+            _restore(saved)
+            raise
+
+    # moto's server is threaded but its DynamoDB backend is not: one writer at a time, as a
+    # transaction's rollback must not undo another request's write made in between.
+    lock = threading.RLock()
+    originals = {name: getattr(backend, name) for name in _WRITES}
+
+    def serialized(method: Any) -> Any:
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(self, *args, **kwargs)
+
+        return call
+
+    models.copy = _CopyWithoutTables  # type: ignore[assignment]
+    backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    for name in _WRITES:
+        setattr(backend, name, serialized(getattr(backend, name)))
+    try:
+        yield
+    finally:
+        models.copy = _copy  # type: ignore[assignment]
+        for name, method in originals.items():
+            setattr(backend, name, method)

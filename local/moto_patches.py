@@ -123,3 +123,39 @@ def item_level_transaction_backups() -> Iterator[None]:
         models.copy = _copy  # type: ignore[assignment]
         for name, method in originals.items():
             setattr(backend, name, method)
+
+
+@contextmanager
+def recorded_send_times() -> Iterator[dict[str, str]]:
+    """While active, the UTC time of every SES email and SNS publish moto accepts, by message id.
+
+    moto records what was sent but not when; the local outbox shows ``sent_at`` from this.
+    """
+    from datetime import UTC, datetime
+
+    from moto.ses.models import SESBackend
+    from moto.sns.models import SNSBackend
+
+    times: dict[str, str] = {}
+    send_email, publish = SESBackend.send_email, SNSBackend.publish
+
+    def now() -> str:
+        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def timed_send_email(self: Any, *args: Any, **kwargs: Any) -> Any:
+        message = send_email(self, *args, **kwargs)
+        times[message.id] = now()
+        return message
+
+    def timed_publish(self: Any, *args: Any, **kwargs: Any) -> Any:
+        message_id = publish(self, *args, **kwargs)
+        times[str(message_id)] = now()
+        return message_id
+
+    SESBackend.send_email = timed_send_email  # type: ignore[method-assign]
+    SNSBackend.publish = timed_publish  # type: ignore[method-assign]
+    try:
+        yield times
+    finally:
+        SESBackend.send_email = send_email  # type: ignore[method-assign]
+        SNSBackend.publish = publish  # type: ignore[method-assign]

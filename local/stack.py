@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -70,12 +71,13 @@ class LocalStack:
         """Start moto, create resources, load the directory, start the gateway and the pollers."""
         from moto.server import ThreadedMotoServer
 
-        from local.moto_patches import item_level_transaction_backups
+        from local.moto_patches import item_level_transaction_backups, recorded_send_times
 
         cfg = self.config
+        self._patches = contextlib.ExitStack()
         # Without it moto copies whole tables per transaction item: quadratic time and memory.
-        self._moto_patch = item_level_transaction_backups()
-        self._moto_patch.__enter__()
+        self._patches.enter_context(item_level_transaction_backups())
+        self._send_times = self._patches.enter_context(recorded_send_times())
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines drown the output
         self.moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.aws_port, verbose=False)
         self.moto.start()
@@ -148,7 +150,7 @@ class LocalStack:
             self.log(f"saved {count} items to {self.config.state_file}")
         if self.moto is not None:
             self.moto.stop()
-            self._moto_patch.__exit__(None, None, None)
+            self._patches.close()
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -279,7 +281,7 @@ class LocalStack:
             return 400, {"message": str(error), "errors": [{"field": "now", "message": str(error)}]}
 
     def outbox(self) -> list[dict[str, Any]]:
-        """Every email and SMS moto recorded, oldest first, stamped with the notifier's sent time."""
+        """Every email and SMS moto accepted, oldest first, with the time it accepted each."""
         # Read moto's backends in-process: /moto-api/data.json serializes every table too (slow).
         from moto.core import DEFAULT_ACCOUNT_ID
         from moto.ses.models import ses_backends
@@ -301,22 +303,7 @@ class LocalStack:
                 ]
             },
         }
-        return sent_messages(data, self._sent_times())
-
-    def _sent_times(self) -> dict[str, str]:
-        # moto records no send time; the notifier's sent markers do, keyed by the provider's message id.
-        dynamodb = self.session.client("dynamodb")
-        times: dict[str, str] = {}
-        paginator = dynamodb.get_paginator("scan")
-        for page in paginator.paginate(
-            TableName=self.resources.names.reports_table,
-            FilterExpression="begins_with(sk, :sent)",
-            ExpressionAttributeValues={":sent": {"S": "SENT#"}},
-        ):
-            for item in page.get("Items", []):
-                if "provider_id" in item:
-                    times[item["provider_id"]["S"]] = item["finished_at"]["S"]
-        return times
+        return sent_messages(data, dict(self._send_times))
 
 
 def sent_messages(data: dict[str, Any], sent_times: dict[str, str]) -> list[dict[str, Any]]:
@@ -347,5 +334,5 @@ def sent_messages(data: dict[str, Any], sent_times: dict[str, str]) -> list[dict
                 "sent_at": sent_times.get(sms.get("message_id", "")),
             }
         )
-    # Stable sort: messages without a marker (sent outside the notifier) keep moto's order, last.
+    # Stable sort; a message without a recorded time (sent before the recording began) goes last.
     return sorted(sent, key=lambda m: m["sent_at"] or "9999")

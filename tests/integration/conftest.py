@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ class _ReusedClients:
     def __init__(self) -> None:
         self._session = boto3.session.Session()
 
-    @lru_cache(maxsize=None)  # noqa: B019 - one instance for the whole process
+    @cache
     def client(self, service: str) -> Any:
         return self._session.client(service)
 

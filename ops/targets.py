@@ -64,8 +64,10 @@ class AwsTarget:
         import boto3  # deferred: `--help` and validate-directory need no AWS at all
 
         if self.local:
-            return boto3.session.Session(
-                aws_access_key_id="local", aws_secret_access_key="local", region_name=self.region
+            return boto3.session.Session(  # the local stack's moto accepts any credentials
+                aws_access_key_id="local",
+                aws_secret_access_key="local",  # noqa: S106 - a placeholder, not a secret
+                region_name=self.region,
             )
         return boto3.session.Session(region_name=self.region)
 

@@ -1,0 +1,52 @@
+"""What a benchmark run measures and how much: the full run's sizes, or --quick's small ones."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Options:
+    """Sizes of one run, passed to every worker process."""
+
+    quick: bool = False
+    import_runs: int = 9  # fresh processes per module (median taken), after one unmeasured warm-up
+    intake_warmup: int = 30
+    intake_calls: int = 300
+    latency_reports: int = 200
+    latency_rates: tuple[float, ...] = (5.0, 20.0)  # reports per second, one phase each
+    latency_timeout: float = 30.0  # seconds to wait for the last reports after submitting
+    requests_reports: int = 50
+    sla_sizes: tuple[int, ...] = (2_000, 20_000, 50_000)  # 100_000 takes about 5 more minutes
+    sla_due: int = 50
+
+    @classmethod
+    def quick_run(cls, **overrides: Any) -> Options:
+        """Small sizes for a smoke run (about a minute)."""
+        values: dict[str, Any] = {
+            "quick": True,
+            "import_runs": 3,
+            "intake_warmup": 5,
+            "intake_calls": 30,
+            "latency_reports": 20,
+            "latency_rates": (10.0,),
+            "latency_timeout": 20.0,
+            "requests_reports": 10,
+            "sla_sizes": (500, 2_000),
+            "sla_due": 50,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Options:
+        """Options read back in a worker."""
+        values = dict(data)
+        for key in ("latency_rates", "sla_sizes"):
+            values[key] = tuple(values[key])
+        return cls(**values)

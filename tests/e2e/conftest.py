@@ -65,16 +65,19 @@ class Http:
             time.sleep(interval)
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Http]:
-    """The local stack on free ports with the test directory, stopped at the end of the session."""
-    env = os.environ | {
-        "LAPOR_PORT": "0",
-        "LAPOR_AWS_PORT": "0",
-        "LAPOR_SLA_INTERVAL": "0",
-        "LAPOR_DIRECTORY": str(TEST_DIRECTORY),
-        "PYTHONUNBUFFERED": "1",
-    }
+def start_stack(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], Http]:
+    """Start ``python -m local`` on free ports with the test directory; the process and a client."""
+    env = (
+        os.environ
+        | {
+            "LAPOR_PORT": "0",
+            "LAPOR_AWS_PORT": "0",
+            "LAPOR_SLA_INTERVAL": "0",
+            "LAPOR_DIRECTORY": str(TEST_DIRECTORY),
+            "PYTHONUNBUFFERED": "1",
+        }
+        | (extra_env or {})
+    )
     for name in ("AWS_ENDPOINT_URL", "AWS_ACCOUNT_ID_ENDPOINT_MODE"):
         env.pop(name, None)
     process = subprocess.Popen(
@@ -105,11 +108,24 @@ def stack() -> Iterator[Http]:
     # Keep reading after start-up: an unread pipe fills at 64 kB (about 60 reports at INFO, or a dozen
     # tracebacks) and the stack then blocks on its next print, hanging every later test.
     threading.Thread(target=lines.extend, args=(process.stdout,), name="stack-output", daemon=True).start()
+    return process, Http(base)
+
+
+def stop_stack(process: subprocess.Popen[str]) -> int | None:
+    """Stop the stack as Ctrl-C or a service manager would (SIGTERM); its exit code."""
+    process.terminate()
     try:
-        yield Http(base)
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return None
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Http]:
+    """The local stack on free ports with the test directory, stopped at the end of the session."""
+    process, http = start_stack()
+    try:
+        yield http
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_stack(process)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
+import json
 import os
+import subprocess
 import sys
 import threading
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ LAYER_DIR = ROOT / "layers" / "common" / "python"
 DEMO_DIRECTORY = ROOT / "local" / "directory.demo.yaml"
 WEB_ROOT = ROOT / "web"
 # Officials' routes sit behind the Cognito authorizer in the deployed API.
+NOTIFY_CONCURRENCY = 4
 PROTECTED = {("GET", "/inbox"), ("POST", "/reports/{id}/actions")}
 
 
@@ -69,20 +71,21 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         """Start moto, create resources, load the directory, start the gateway and the pollers."""
-        from moto.server import ThreadedMotoServer
-
-        from local.moto_patches import item_level_transaction_backups, recorded_send_times
-
         cfg = self.config
-        self._patches = contextlib.ExitStack()
-        # Without it moto copies whole tables per transaction item: quadratic time and memory.
-        self._patches.enter_context(item_level_transaction_backups())
-        self._send_times = self._patches.enter_context(recorded_send_times())
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines drown the output
-        self.moto = ThreadedMotoServer(ip_address=cfg.host, port=cfg.aws_port, verbose=False)
-        self.moto.start()
-        aws_port = self.moto._server.server_port if cfg.aws_port == 0 else cfg.aws_port
-        self.aws_endpoint = f"http://{cfg.host}:{aws_port}"
+        # moto runs in its own process: it and the handlers then use a core each.
+        self.moto = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "local.moto_process", cfg.host, str(cfg.aws_port)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.moto.stdout is not None
+        ready = self.moto.stdout.readline()
+        if not ready.startswith("moto-ready "):
+            self.moto.wait(timeout=10)
+            raise OSError(f"moto could not start on {cfg.host}:{cfg.aws_port}")
+        threading.Thread(target=self.moto.stdout.read, name="moto-output", daemon=True).start()
+        self.aws_endpoint = f"http://{cfg.host}:{int(ready.split()[1])}"
         self.log(f"moto (AWS services) on {self.aws_endpoint}")
 
         # Handlers find AWS through the standard variables, exactly as on Lambda but pointed at moto.
@@ -149,8 +152,11 @@ class LocalStack:
             count = save(self.session, self.resources, self.config.state_file)
             self.log(f"saved {count} items to {self.config.state_file}")
         if self.moto is not None:
-            self.moto.stop()
-            self._patches.close()
+            self.moto.terminate()
+            try:
+                self.moto.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.moto.kill()
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -231,14 +237,18 @@ class LocalStack:
             function_name="lapor-route",
             on_failure_url=resources.route_failures_url,
         )
-        self.queue_poller = QueuePoller(
-            session=self.session,
-            queue_url=resources.notify_queue_url,
-            queue_arn=resources.notify_queue_arn,
-            handler=notify_app.lambda_handler,
-            function_name="lapor-notify",
-        )
-        self.threads = [self.stream_poller, self.queue_poller]
+        # Several notify batches at once, as Lambda's SQS integration runs (it starts with five).
+        self.queue_pollers = [
+            QueuePoller(
+                session=self.session,
+                queue_url=resources.notify_queue_url,
+                queue_arn=resources.notify_queue_arn,
+                handler=notify_app.lambda_handler,
+                function_name="lapor-notify",
+            )
+            for _ in range(NOTIFY_CONCURRENCY)
+        ]
+        self.threads = [self.stream_poller, *self.queue_pollers]
         if self.config.sla_interval > 0:
             self.threads.append(
                 Schedule(
@@ -282,28 +292,11 @@ class LocalStack:
 
     def outbox(self) -> list[dict[str, Any]]:
         """Every email and SMS moto accepted, oldest first, with the time it accepted each."""
-        # Read moto's backends in-process: /moto-api/data.json serializes every table too (slow).
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.ses.models import ses_backends
-        from moto.sns.models import sns_backends
+        from local.moto_process import OUTBOX_PATH
 
-        ses = ses_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-3"]
-        sns = sns_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-3"]
-        data = {
-            "ses": {
-                "Message": [
-                    {"id": m.id, "subject": m.subject, "body": m.body, "destinations": m.destinations}
-                    for m in list(ses.sent_messages)
-                ]
-            },
-            "sns": {
-                "SMS": [
-                    {"message_id": key, "phone_number": phone, "message": text}
-                    for key, (phone, text) in list(sns.sms_messages.items())
-                ]
-            },
-        }
-        return sent_messages(data, dict(self._send_times))
+        with urllib.request.urlopen(f"{self.aws_endpoint}{OUTBOX_PATH}", timeout=30) as response:  # noqa: S310 - local moto
+            data = json.load(response)
+        return sent_messages(data, data["times"])
 
 
 def sent_messages(data: dict[str, Any], sent_times: dict[str, str]) -> list[dict[str, Any]]:

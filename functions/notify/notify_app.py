@@ -15,9 +15,6 @@ from lapor.observability import logger, metrics
 from lapor.services import Services
 from lapor.settings import Settings
 
-# A fully failed batch is still reported item by item (with their backoff), not as an invocation error.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
 
 @lru_cache(maxsize=1)
 def services() -> Services:
@@ -80,6 +77,10 @@ def backoff_seconds(receives: int) -> int:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Process an SQS batch; failed messages are reported back and reappear after their backoff."""
+    # One processor per invocation: it holds the batch's results, and the local stack runs several
+    # batches at once, as Lambda's SQS integration does. A fully failed batch is still reported
+    # item by item (with their backoff), not as an invocation error.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(
         event=event, record_handler=notify_record, processor=processor, context=context
     )

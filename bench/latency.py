@@ -1,17 +1,15 @@
 """(c) The local stack over HTTP: submit -> dispatched, and submit -> the official's email is sent.
 
 ``local.stack.LocalStack`` runs in this process on free ports, without the SLA schedule: moto in
-server mode, the API gateway, the stream poller (route) and the queue poller (notify), as `make local`
-runs them. A submitter thread POSTs reports over HTTP at a steady rate; the main thread polls
+its own process, the API gateway, the stream poller (route) and the queue pollers (notify), as
+`make local` runs them. A submitter thread POSTs reports over HTTP at a steady rate; the main thread polls
 ``GET /_local/outbox`` once for all pending reports and, after the phase, reads ``GET /reports/{id}``
 once per report.
 
 Latencies are server timestamps minus the moment the client started the POST (one clock): the
-email's ``sent_at`` (the notifier's sent marker) and the dispatched timeline entry's ``at``. How
-often the outbox is read therefore changes only how soon a figure is known, not the figure. Reads
-are at least 50 ms apart and take at most a tenth of the time: one read Scans the whole reports table
-inside this very process, so it costs hundreds of milliseconds once a few hundred reports exist, and
-holds up the pipeline being measured meanwhile.
+email's ``sent_at`` (when moto accepted it) and the dispatched timeline entry's ``at``. How often
+the outbox is read therefore changes only how soon a figure is known, not the figure. Reads are at
+least 50 ms apart and take at most a tenth of the time, so polling never starves the pipeline.
 """
 
 from __future__ import annotations

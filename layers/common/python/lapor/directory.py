@@ -121,6 +121,10 @@ class Directory(_Entry):
         """Working days with this directory's extra holidays and working days applied."""
         return WorkCalendar(self.calendar.extra_holidays, self.calendar.extra_working_days)
 
+    def track_for(self, name: str | None) -> Track:
+        """A report's track, or the standard one when it has none (yet) or it left the directory."""
+        return self.tracks.get(name or "") or self.tracks["standard"]
+
     def officials_of(self, agency: str, role: Role, *, active_only: bool = True) -> list[Official]:
         """An agency's officials in a role, sorted by id."""
         return sorted(

@@ -95,7 +95,7 @@ def act(
     if action in (Action.REJECT, Action.RESPOND, Action.COMPLETE) and not note:
         raise InvalidInput("note", f"a note is required to {action.value} (it is sent to the reporter)")
     calendar = directory.work_calendar
-    track = directory.tracks.get(report.track or "standard") or directory.tracks["standard"]
+    track = directory.track_for(report.track)
     updates: dict[str, Any] = {"status": new_status, "updated_at": now}
     loads: dict[tuple[str, str], int] = {}
     messages: list[Notification] = []
@@ -174,7 +174,7 @@ def feedback(
             raise Conflict(
                 f"the answer can be reopened only within {REPORTER_REPLY_WORKING_DAYS} working days of completion"
             )
-        track = directory.tracks.get(report.track or "standard") or directory.tracks["standard"]
+        track = directory.track_for(report.track)
         created_resolve = calendar.add_calendar_days(report.created_at, track.resolve_days)
         updates |= {
             "completed_at": None,
@@ -212,7 +212,7 @@ def _forward(
         raise InvalidInput("to_agency", "is already the report's agency")
     official, _ = choose_official(target, directory, reports.loads(target))
     calendar = directory.work_calendar
-    track = directory.tracks.get(report.track or "standard") or directory.tracks["standard"]
+    track = directory.track_for(report.track)
     # The verify clock restarts at the new agency; the resolve deadline keeps running from submission.
     forwarded = report.model_copy(
         update={

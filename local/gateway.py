@@ -112,6 +112,9 @@ def make_server(
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "LaporLocal/1.0"
+        # Keep-alive clients would otherwise wait for a delayed ACK (up to 40 ms) between the
+        # headers and the body of every answer.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             # Quiet by default: request lines could carry tracking codes; the handlers log structurally.

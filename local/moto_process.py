@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterable
@@ -61,25 +61,64 @@ def with_outbox(
     return wsgi
 
 
+# "Credential=AKID/20261129/ap-southeast-3/dynamodb/aws4_request" → "ap-southeast-3/dynamodb"
+_SIGNING_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+/[^/]+)/aws4_request")
+
+
+def with_cached_dispatch(dispatcher: Any) -> Callable[..., Iterable[bytes]]:
+    """moto's dispatcher, remembering which backend app serves each kind of signed request.
+
+    moto resolves the backend anew for every request, under one global lock, by listing its own
+    package directory: at a few hundred requests a second that lookup alone is a tenth of moto's
+    time. A signed request's backend is fixed by its signing scope (region and service), its
+    JSON target prefix (DynamoDB and DynamoDB Streams share a signing name) and its host; anything
+    unsigned takes moto's own path.
+    """
+    apps: dict[tuple[str, str, str], Callable[..., Iterable[bytes]]] = {}
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        scope = _SIGNING_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if scope is None:
+            return dispatcher(environ, start_response)
+        key = (
+            scope.group(1),
+            environ.get("HTTP_X_AMZ_TARGET", "").partition(".")[0],
+            environ.get("HTTP_HOST", ""),
+        )
+        app = apps.get(key)
+        if app is None:
+            app = apps[key] = dispatcher.get_application(environ)
+        return app(environ, start_response)
+
+    return wsgi
+
+
 def main(argv: list[str]) -> int:
     """Serve moto (with the local stack's patches) until SIGTERM."""
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from local.moto_patches import item_level_transaction_backups, recorded_send_times
+    from local.keepalive_wsgi import KeepAliveWSGIServer
+    from local.moto_patches import (
+        cached_action_lookup,
+        item_level_transaction_backups,
+        one_dynamodb_request_at_a_time,
+        plain_json_item_responses,
+        recorded_send_times,
+    )
 
     host, port = argv[0], int(argv[1])
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines drown the output
+    # Dozens of request threads share one GIL; at the default 5 ms switch interval a thread that
+    # just finished a socket read waits up to that long for each reacquisition, several per request.
+    sys.setswitchinterval(0.0005)
     with contextlib.ExitStack() as patches:
         # Without it moto copies whole tables per transaction item: quadratic time and memory.
         patches.enter_context(item_level_transaction_backups())
+        patches.enter_context(plain_json_item_responses())
+        patches.enter_context(cached_action_lookup())
+        patches.enter_context(one_dynamodb_request_at_a_time())
         send_times = patches.enter_context(recorded_send_times())
-        app = with_outbox(DomainDispatcherApplication(create_backend_app), send_times)
-        server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+        app = with_outbox(with_cached_dispatch(DomainDispatcherApplication(create_backend_app)), send_times)
+        server = KeepAliveWSGIServer((host, port), app)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         print(f"moto-ready {server.server_address[1]}", flush=True)
         try:

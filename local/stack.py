@@ -101,6 +101,8 @@ class LocalStack:
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "POWERTOOLS_TRACE_DISABLED": "true",
+                # Every concurrent invocation shares the handlers' clients here (see lapor.aws).
+                "LAPOR_AWS_MAX_POOL_CONNECTIONS": "64",
             }
         )
         import boto3

@@ -1,0 +1,141 @@
+"""The local stack's moto patches change moto's cost, never what a client receives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from local.moto_patches import cached_action_lookup, plain_json_item_responses
+
+REGION = "ap-southeast-3"
+ITEM = {
+    "pk": {"S": "REPORT#1"},
+    "sk": {"S": "REPORT"},
+    "count": {"N": "1.50"},
+    "blob": {"B": b"\x00\x01\xff"},
+    "blobs": {"BS": [b"a", b"b"]},
+    "names": {"SS": ["a", "b"]},
+    "numbers": {"NS": ["1", "2"]},
+    "flag": {"BOOL": False},
+    "nothing": {"NULL": True},
+    "timeline": {
+        "L": [{"M": {"at": {"S": "2026-11-29T05:00:00Z"}, "seq": {"N": str(i)}}} for i in range(30)]
+    },
+    "unicode": {"S": 'Jalan Ṁerdeka 🇮🇩 \u0000 "quoted"'},
+}
+
+
+def _conversation() -> list[Any]:
+    """Every item operation the pipeline uses (and a failing one), answered by moto as boto3 sees them."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    streams = boto3.client("dynamodbstreams", region_name=REGION)
+    dynamodb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    answers: list[Any] = [
+        dynamodb.put_item(TableName="t", Item=ITEM, ReturnValues="ALL_OLD"),
+        dynamodb.put_item(TableName="t", Item=ITEM | {"sk": {"S": "EVENT#1"}}),
+        dynamodb.get_item(TableName="t", Key={"pk": ITEM["pk"], "sk": ITEM["sk"]}),
+        dynamodb.get_item(TableName="t", Key={"pk": {"S": "missing"}, "sk": {"S": "REPORT"}}),
+        dynamodb.update_item(
+            TableName="t",
+            Key={"pk": ITEM["pk"], "sk": ITEM["sk"]},
+            UpdateExpression="SET #c = #c + :one",
+            ExpressionAttributeNames={"#c": "count"},
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="ALL_NEW",
+        ),
+        dynamodb.query(
+            TableName="t",
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": ITEM["pk"]},
+            Limit=1,
+        ),
+        dynamodb.query(
+            TableName="t", KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": ITEM["pk"]}
+        ),
+        dynamodb.scan(TableName="t", Select="COUNT"),
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "t", "Item": ITEM | {"sk": {"S": "EVENT#2"}}}},
+                {
+                    "Update": {
+                        "TableName": "t",
+                        "Key": {"pk": ITEM["pk"], "sk": ITEM["sk"]},
+                        "UpdateExpression": "REMOVE nothing",
+                    }
+                },
+            ]
+        ),
+        dynamodb.batch_get_item(RequestItems={"t": {"Keys": [{"pk": ITEM["pk"], "sk": ITEM["sk"]}]}}),
+        dynamodb.delete_item(
+            TableName="t", Key={"pk": ITEM["pk"], "sk": {"S": "EVENT#1"}}, ReturnValues="ALL_OLD"
+        ),
+    ]
+    try:
+        dynamodb.put_item(TableName="t", Item=ITEM, ConditionExpression="attribute_not_exists(pk)")
+    except ClientError as error:
+        answers.append(error.response["Error"])
+    stream_arn = dynamodb.describe_table(TableName="t")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )
+    answers.append(streams.get_records(ShardIterator=iterator["ShardIterator"]))
+    for answer in answers:
+        answer.pop("ResponseMetadata", None)
+    return answers
+
+
+def _without_volatile(answers: list[Any]) -> list[Any]:
+    # Stream records carry ids and creation times that differ from one run to the next (and moto's
+    # SizeBytes counts the characters of that time).
+    records = answers[-1]["Records"]
+    for record in records:
+        record.pop("eventID")
+        for volatile in ("ApproximateCreationDateTime", "SizeBytes"):
+            record["dynamodb"].pop(volatile)
+    answers[-1].pop("NextShardIterator")
+    return answers
+
+
+def test_plain_json_responses_are_what_motos_serializer_answers():
+    # Given the same conversation with moto, once as moto serves it and once with the local stack's
+    # serialization and action-lookup patches
+    with mock_aws():
+        expected = _conversation()
+    with mock_aws(), plain_json_item_responses(), cached_action_lookup():
+        actual = _conversation()
+
+    # Then boto3 sees the same answers, blobs, number sets, empty results and errors included
+    assert (
+        len(actual[-1]["Records"]) == len(expected[-1]["Records"]) == 6
+    )  # 3 puts, 1 update, 1 transaction, 1 delete
+    times = [r["dynamodb"]["ApproximateCreationDateTime"] for r in actual[-1]["Records"]]
+    assert all(t.tzinfo is not None for t in times)  # stream times still parse as timestamps
+    assert _without_volatile(actual) == _without_volatile(expected)
+
+
+def test_plain_json_responses_leave_other_operations_to_moto():
+    with mock_aws(), plain_json_item_responses():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        with pytest.raises(ClientError, match="ResourceNotFoundException"):
+            dynamodb.describe_table(TableName="absent")
+        dynamodb.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        assert dynamodb.describe_table(TableName="t")["Table"]["CreationDateTime"].year >= 2026

@@ -15,9 +15,11 @@ class Options:
     intake_warmup: int = 30
     intake_calls: int = 300
     latency_reports: int = 200
-    latency_rates: tuple[float, ...] = (5.0, 20.0)  # reports per second, one phase each
+    latency_rates: tuple[float, ...] = (5.0, 20.0, 50.0)  # reports per second, one phase each
     latency_timeout: float = 30.0  # seconds to wait for the last reports after submitting
     requests_reports: int = 50
+    load_reports: int = 2_000
+    load_timeout: float = 900.0  # seconds to wait for dispatch, then again for the messages
     sla_sizes: tuple[int, ...] = (2_000, 20_000, 50_000)  # 100_000 takes about 5 more minutes
     sla_due: int = 50
 
@@ -33,6 +35,8 @@ class Options:
             "latency_rates": (10.0,),
             "latency_timeout": 20.0,
             "requests_reports": 10,
+            "load_reports": 100,
+            "load_timeout": 300.0,
             "sla_sizes": (500, 2_000),
             "sla_due": 50,
         }

@@ -23,6 +23,7 @@ BENCHMARKS = {
     "dynamodb_requests": "bench.dynamodb_requests:run",
     "sla_scan": "bench.sla_scan:run",
     "latency": "bench.latency:run",
+    "load": "bench.load:run",
 }
 
 

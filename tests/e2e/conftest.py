@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from local.child import LocalProcess, start_local_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_DIRECTORY = ROOT / "tests" / "data" / "directory.test.yaml"
@@ -67,58 +65,13 @@ class Http:
 
 def start_stack(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], Http]:
     """Start ``python -m local`` on free ports with the test directory; the process and a client."""
-    env = (
-        os.environ
-        | {
-            "LAPOR_PORT": "0",
-            "LAPOR_AWS_PORT": "0",
-            "LAPOR_SLA_INTERVAL": "0",
-            "LAPOR_DIRECTORY": str(TEST_DIRECTORY),
-            "PYTHONUNBUFFERED": "1",
-        }
-        | (extra_env or {})
-    )
-    for name in ("AWS_ENDPOINT_URL", "AWS_ACCOUNT_ID_ENDPOINT_MODE"):
-        env.pop(name, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = None
-    lines: list[str] = []
-    assert process.stdout is not None
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        match = re.search(r"API and web pages on (http://\S+)", line)
-        if match:
-            base = match.group(1)
-        if line.startswith("[lapor] ready:"):
-            break
-    if base is None:
-        process.kill()
-        raise RuntimeError(f"local stack did not start (exit {process.poll()}):\n" + "".join(lines))
-    # Keep reading after start-up: an unread pipe fills at 64 kB (about 60 reports at INFO, or a dozen
-    # tracebacks) and the stack then blocks on its next print, hanging every later test.
-    threading.Thread(target=lines.extend, args=(process.stdout,), name="stack-output", daemon=True).start()
-    return process, Http(base)
+    child = start_local_stack(TEST_DIRECTORY, extra_env)
+    return child.process, Http(child.base)
 
 
 def stop_stack(process: subprocess.Popen[str]) -> int | None:
     """Stop the stack as Ctrl-C or a service manager would (SIGTERM); its exit code."""
-    process.terminate()
-    try:
-        return process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return None
+    return LocalProcess(process, "").stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,316 @@
+"""(f) Load: reports filed all at once over the local stack's HTTP API, until each is messaged once.
+
+The stack runs as ``make local`` runs it (``python -m local`` in a child process, demo directory);
+24 clients, each on its own keep-alive connection, file the reports as fast as the stack answers.
+Every report is a health complaint from West Java, so it goes to KEMENKES: an assignment email and
+SMS to one of its liaisons and an acknowledgment to the reporter, three messages a report.
+
+Figures: reports filed per second, seconds until every report is dispatched and until every message
+is out, answers that were not 201, and messages missing or sent twice (target 0 each). The same
+pieces drive ``tests/e2e/test_load.py``, which asserts what this benchmark measures.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from bench.environment import DEMO_DIRECTORY, progress
+from bench.figures import Figure
+from bench.options import Options
+
+NAME = "load"
+CLIENTS = 24  # concurrent HTTP clients, each on its own keep-alive connection
+AGENCY = "KEMENKES"
+CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{5}")
+SUBJECT_CODE = re.compile(rf"\[LAPOR! ({CODE.pattern})\]")
+WIB = ZoneInfo("Asia/Jakarta")
+
+Get = Callable[[str], tuple[int, Any]]
+
+
+class KeepAliveClient:
+    """One HTTP/1.1 connection per thread, reused for every request that thread sends."""
+
+    def __init__(self, base: str) -> None:
+        url = urlsplit(base)
+        self.host, self.port = url.hostname or "127.0.0.1", url.port or 80
+        self._local = threading.local()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = http.client.HTTPConnection(
+                self.host, self.port, timeout=120
+            )
+        return connection
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        """Send one request on this thread's connection; the status and the decoded JSON body."""
+        connection = self._connection()
+        data = None if body is None else json.dumps(body).encode()
+        connection.request(
+            method, path, body=data, headers={"Content-Type": "application/json"} | (headers or {})
+        )
+        response = connection.getresponse()
+        raw = response.read()
+        if response.getheader("Connection", "").lower() == "close":
+            connection.close()
+            self._local.connection = None
+        return response.status, json.loads(raw) if raw else None
+
+    def get(self, path: str) -> tuple[int, Any]:
+        """GET ``path``."""
+        return self.request("GET", path)
+
+
+def load_report_body(number: int, run: str) -> dict[str, Any]:
+    """A kesehatan report from West Java (→ KEMENKES) with a unique title and reporter email."""
+    return {
+        "kind": "complaint",
+        "title": f"Puskesmas tutup saat jam layanan #{number:04d} ({run})",
+        "description": f"Puskesmas kelurahan nomor {number} tutup pada Senin pagi, dokter tidak ada di tempat.",
+        "region": "32.73",
+        "reporter": {"name": f"Warga {number}", "email": f"warga{number:04d}.{run}@example.com"},
+    }
+
+
+@dataclass
+class Filing:
+    """What the stack answered to each report filed, and how long filing took."""
+
+    answers: list[tuple[int, Any, str]]  # (status, body or error, reporter email)
+    seconds: float
+
+    @property
+    def statuses(self) -> Counter[int]:
+        return Counter(status for status, _, _ in self.answers)
+
+    @property
+    def reporter_of(self) -> dict[str, str]:
+        """Tracking code → reporter email, for every report that was created."""
+        return {answer["id"]: email for status, answer, email in self.answers if status == 201}
+
+    @property
+    def periods(self) -> set[str]:
+        """The statistics months (WIB) the created reports fall in."""
+        return {
+            datetime.fromisoformat(answer["created_at"]).astimezone(WIB).strftime("%Y-%m")
+            for status, answer, _ in self.answers
+            if status == 201
+        }
+
+
+def file_at_once(client: KeepAliveClient, count: int, run: str, *, clients: int = CLIENTS) -> Filing:
+    """File ``count`` reports over ``clients`` connections opened beforehand, all starting together."""
+    opening = threading.Lock()
+    all_open = threading.Barrier(clients, timeout=120)
+
+    def open_connection(_: int) -> None:
+        # One after the other, then all at once: every worker thread holds exactly one connection.
+        with opening:
+            status, _ = client.get("/categories")
+            assert status == 200, status
+        all_open.wait()
+
+    def file(number: int) -> tuple[int, Any, str]:
+        body = load_report_body(number, run)
+        try:
+            status, answer = client.request(
+                "POST", "/reports", body, {"Idempotency-Key": f"load-{run}-{number}"}
+            )
+        except (OSError, http.client.HTTPException) as error:
+            return 0, f"{type(error).__name__}: {error}", body["reporter"]["email"]
+        return status, answer, body["reporter"]["email"]
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(open_connection, range(clients)))
+        started = time.monotonic()
+        answers = list(pool.map(file, range(count)))
+        return Filing(answers, time.monotonic() - started)
+
+
+def agency_total(get: Get, periods: Iterable[str], agency: str = AGENCY) -> int:
+    """Reports counted for ``agency`` over ``periods`` (a report gets its agency when dispatched)."""
+    total = 0
+    for period in periods:
+        status, stats = get(f"/stats?period={period}")
+        assert status == 200, stats
+        total += sum(row["total"] for row in stats["agencies"] if row["agency"]["code"] == agency)
+    return total
+
+
+def this_month() -> str:
+    """The current statistics month (WIB)."""
+    return datetime.now(WIB).strftime("%Y-%m")
+
+
+@dataclass
+class Tally:
+    """Messages naming our reports, by tracking code and kind."""
+
+    to_official: Counter[str] = field(default_factory=Counter)
+    acknowledgments: Counter[str] = field(default_factory=Counter)
+    sms: Counter[str] = field(default_factory=Counter)
+    stray: int = 0  # naming one of our reports, sent to someone it should not go to
+
+    def kinds(self) -> tuple[Counter[str], Counter[str], Counter[str]]:
+        return self.to_official, self.acknowledgments, self.sms
+
+    def missing(self, codes: Iterable[str]) -> int:
+        """Expected messages (three a report) not sent."""
+        return sum(1 for code in codes for kind in self.kinds() if kind[code] == 0)
+
+    def duplicates(self, codes: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+        """Reports with a message sent more than once: (official email, acknowledgment, SMS) counts."""
+        return {
+            code: counts
+            for code in codes
+            if max(counts := (self.to_official[code], self.acknowledgments[code], self.sms[code])) > 1
+        }
+
+
+def tally(
+    outbox: list[dict[str, Any]],
+    reporter_of: dict[str, str],
+    official_emails: set[str],
+    official_phones: set[str],
+) -> Tally:
+    """Sort the stack's outbox into our reports' official emails, acknowledgments and SMS."""
+    result = Tally()
+    for message in outbox:
+        if message["channel"] == "sms":
+            codes = set(CODE.findall(message["body"])) & reporter_of.keys()
+            if codes and set(message["to"]) <= official_phones:
+                result.sms.update(codes)
+            elif codes:
+                result.stray += 1
+            continue
+        match = SUBJECT_CODE.search(message.get("subject") or "")
+        if not match or match.group(1) not in reporter_of:
+            continue
+        code = match.group(1)
+        if message["to"] == [reporter_of[code]]:
+            result.acknowledgments[code] += 1
+        elif len(message["to"]) == 1 and message["to"][0] in official_emails:
+            result.to_official[code] += 1
+        else:
+            result.stray += 1
+    return result
+
+
+def liaison_contacts(directory: Path, agency: str = AGENCY) -> tuple[set[str], set[str]]:
+    """Emails and phones of the agency's active liaisons: who may be assigned its reports."""
+    from lapor.directory import Role, load_directory_file
+
+    liaisons = [
+        o
+        for o in load_directory_file(directory).officials
+        if o.agency == agency and o.role == Role.LIAISON and o.active
+    ]
+    return {o.email for o in liaisons}, {o.phone for o in liaisons if o.phone}
+
+
+def wait_for(predicate: Callable[[], Any], *, timeout: float, interval: float) -> Any:
+    """Poll until ``predicate()`` is truthy (its value), or None once ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value or None
+        time.sleep(interval)
+
+
+def run(options: Options) -> list[Figure]:
+    """File ``options.load_reports`` reports at once on a fresh local stack; throughput and exactly-once."""
+    from bench.environment import add_function_paths
+    from local.child import start_local_stack
+
+    add_function_paths()
+    emails, phones = liaison_contacts(DEMO_DIRECTORY)
+    count, run_id = options.load_reports, uuid.uuid4().hex[:8]
+    stack = start_local_stack(DEMO_DIRECTORY)
+    try:
+        client = KeepAliveClient(stack.base)
+        progress(NAME, f"filing {count} reports over {CLIENTS} connections")
+        filing = file_at_once(client, count, run_id)
+        created = filing.reporter_of
+        progress(NAME, f"{len(created)} filed in {filing.seconds:.0f} s; waiting for dispatch")
+        started = time.monotonic() - filing.seconds
+        dispatched = wait_for(
+            lambda: agency_total(client.get, filing.periods | {this_month()}) >= len(created),
+            timeout=options.load_timeout,
+            interval=1.0,
+        )
+        dispatched_after = time.monotonic() - started if dispatched else None
+        progress(NAME, "waiting for every message")
+
+        def outbox_if_complete() -> Any:
+            outbox = client.get("/_local/outbox")[1]
+            return outbox if tally(outbox, created, emails, phones).missing(created) == 0 else None
+
+        complete = wait_for(outbox_if_complete, timeout=options.load_timeout, interval=3.0)
+        messaged_after = time.monotonic() - started if complete else None
+        time.sleep(3.0)  # a late duplicate would come after the last first copy
+        counts = tally(client.get("/_local/outbox")[1], created, emails, phones)
+    finally:
+        stack.stop()
+
+    not_created = count - len(created)
+    duplicates = counts.duplicates(created)
+    statuses = ", ".join(
+        f"{status or 'connection error'}: {n}" for status, n in sorted(filing.statuses.items())
+    )
+    return [
+        Figure(
+            NAME,
+            f"{count} reports at once over {CLIENTS} connections: filed per second",
+            count / filing.seconds,
+            "reports/s",
+            note=f"filed in {filing.seconds:.1f} s; answers {statuses}",
+            detail={"reports": count, "clients": CLIENTS, "filed_seconds": round(filing.seconds, 1)},
+        ),
+        Figure(NAME, "  answers other than 201", not_created, "answers", target=0),
+        Figure(
+            NAME,
+            "  all dispatched after",
+            dispatched_after,
+            "s",
+            note="" if dispatched_after else f"not all dispatched within {options.load_timeout:.0f} s",
+        ),
+        Figure(
+            NAME,
+            "  all messaged (email to a liaison, SMS, acknowledgment) after",
+            messaged_after,
+            "s",
+            note=f"{3 * len(created) / messaged_after:.1f} messages/s end to end" if messaged_after else "",
+        ),
+        Figure(NAME, "  messages missing", counts.missing(created), "messages", target=0),
+        Figure(
+            NAME,
+            "  reports messaged twice, or messages to anyone else",
+            len(duplicates) + counts.stray,
+            "reports",
+            target=0,
+            note=f"e.g. {list(duplicates.items())[:3]}" if duplicates else "",
+        ),
+    ]

@@ -1,4 +1,8 @@
-"""(d) DynamoDB requests per report from submit through dispatch, counted at the shared client.
+"""(d) DynamoDB requests per report, through dispatch and over its whole life, counted at the shared client.
+
+A report's life here: submitted (with an Idempotency-Key), dispatched, its messages sent, tracked
+once by the reporter, verified, responded to and completed by its assignee (each change relayed and
+its messages sent), and accepted by the reporter, which closes it.
 
 In-process moto and the real handlers, invoked the way the local stack invokes them: intake with an
 API Gateway event, route with stream batches read by the local stream poller, notify with queue
@@ -41,17 +45,33 @@ class RequestCounter:
         return {op: n for (p, op), n in sorted(self.counts.items()) if p == phase}
 
 
-def _submit(handler: Any, n: int) -> str:
+def _call(
+    handler: Any,
+    method: str,
+    path: str,
+    resource: str,
+    params: dict[str, str],
+    body: dict[str, Any] | None = None,
+    *,
+    claims: dict[str, Any] | None = None,
+    expect: int = 200,
+) -> dict[str, Any]:
+    """One API request, as API Gateway would invoke intake with it; the decoded answer."""
     from local.gateway import proxy_event
     from local.lambda_runtime import LambdaContext
 
-    body = json.dumps(report_body(n, reporter_email=f"warga{n}@contoh.id" if n % 2 else None)).encode()
     headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
-    event = proxy_event("POST", "/reports", "", headers, body, resource="/reports", params={}, claims=None)
+    data = json.dumps(body).encode() if body is not None else b""
+    event = proxy_event(method, path, "", headers, data, resource=resource, params=params, claims=claims)
     response = handler(event, LambdaContext(function_name="lapor-intake"))
-    if response["statusCode"] != 201:
-        raise RuntimeError(f"POST /reports answered {response['statusCode']}: {response['body']}")
-    return json.loads(response["body"])["id"]
+    if response["statusCode"] != expect:
+        raise RuntimeError(f"{method} {path} answered {response['statusCode']}: {response['body']}")
+    return json.loads(response["body"])
+
+
+def _submit(handler: Any, n: int) -> dict[str, Any]:
+    body = report_body(n, reporter_email=f"warga{n}@contoh.id")
+    return _call(handler, "POST", "/reports", "/reports", {}, body, expect=201)
 
 
 def _drain(poll: Any) -> None:
@@ -90,25 +110,80 @@ def run(options: Options) -> list[Figure]:
         counter = RequestCounter()
         aws_client("dynamodb").meta.events.register("before-call.dynamodb", counter)
 
-        def cycle(n: int) -> None:
-            counter.phase = "intake"
-            _submit(intake_app.lambda_handler, n)
-            counter.phase = "route"
-            _drain(stream.poll_once)  # the INSERT (dispatch), then the MODIFY carrying the outbox (relay)
-            counter.phase = "notify"
+        from lapor.services import Services
+        from lapor.settings import Settings
+
+        reports_table = Services(Settings.from_env()).reports
+        intake = intake_app.lambda_handler
+
+        def deliver(after: str) -> None:
+            counter.phase = f"route after {after}"
+            _drain(stream.poll_once)  # an INSERT (dispatch), a MODIFY carrying an outbox (relay)
+            counter.phase = f"notify after {after}"
             _drain(lambda: queue.poll_once(wait_seconds=0))
 
+        def lifecycle(n: int) -> None:
+            counter.phase = "intake"
+            created = _submit(intake, n)
+            code, receipt = created["id"], created["receipt"]
+            deliver("submit")
+            counter.phase = "setup"  # the bench's own read, to act as the assignee: not counted
+            report = reports_table.get(code)
+            if report is None or report.assignee is None:
+                raise RuntimeError(f"{code} was not dispatched to an official")
+            claims = {"custom:official_id": report.assignee, "token_use": "id"}
+            counter.phase = "track"
+            _call(intake, "GET", f"/reports/{code}", "/reports/{report_id}", {"report_id": code})
+            for action in ("verify", "respond", "complete"):
+                counter.phase = f"official: {action}"
+                path = f"/reports/{code}/actions"
+                body = {"action": action, "note": f"{action} (bench)"}
+                _call(
+                    intake,
+                    "POST",
+                    path,
+                    "/reports/{report_id}/actions",
+                    {"report_id": code},
+                    body,
+                    claims=claims,
+                )
+                deliver(action)
+            counter.phase = "reporter: accept"
+            body = {"receipt": receipt, "action": "accept", "rating": 5}
+            answer = _call(
+                intake,
+                "POST",
+                f"/reports/{code}/feedback",
+                "/reports/{report_id}/feedback",
+                {"report_id": code},
+                body,
+            )
+            if answer["status"] != "closed":
+                raise RuntimeError(f"{code} is {answer['status']} after the reporter accepted")
+            deliver("accept")
+
         progress(NAME, "warm-up report (cold caches: directory, clients)")
-        cycle(0)
+        lifecycle(0)
         counter.counts.clear()
         reports = options.requests_reports
-        progress(NAME, f"{reports} reports, each submitted, dispatched and notified in turn")
+        progress(NAME, f"{reports} reports, each taken from submission to closed in turn")
         for n in range(1, reports + 1):
-            cycle(n)
+            lifecycle(n)
         if stream.failed_records:
             raise RuntimeError(f"{stream.failed_records} stream records failed")
 
-    intake, route, notify = counter.of("intake"), counter.of("route"), counter.of("notify")
+    intake, route, notify = (
+        counter.of("intake"),
+        counter.of("route after submit"),
+        counter.of("notify after submit"),
+    )
+    phases = sorted({p for p, _ in counter.counts} - {"setup"}, key=_phase_order)
+    by_phase = {p: sum(counter.of(p).values()) / reports for p in phases}
+    lifetime = sum(by_phase.values())
+    operations: Counter[str] = Counter()
+    for (phase, op), n in counter.counts.items():
+        if phase != "setup":
+            operations[op] += n
 
     def per_report(ops: dict[str, int]) -> str:
         return ", ".join(f"{op} {count / reports:.2f}" for op, count in ops.items()) or "none"
@@ -128,10 +203,29 @@ def run(options: Options) -> list[Figure]:
         Figure(NAME, "  of which route (dispatch + outbox relay)", sum(route.values()) / reports, "requests"),
         Figure(
             NAME,
-            "notify requests per report (information)",
+            "notify requests per report for its first messages",
             sum(notify.values()) / reports,
             "requests",
             note=f"notify: {per_report(notify)} (each email/SMS: claim, then mark sent)",
             detail={"notify": notify},
         ),
+        Figure(
+            NAME,
+            "requests per report over its whole life (submit to closed)",
+            lifetime,
+            "requests",
+            note="; ".join(f"{p} {n:.1f}" for p, n in by_phase.items()),
+            detail={
+                "phases_per_report": {p: round(n, 2) for p, n in by_phase.items()},
+                "operations_per_report": {op: round(n / reports, 2) for op, n in sorted(operations.items())},
+            },
+        ),
+        Figure(NAME, "  by operation", None, "", note=per_report(dict(sorted(operations.items())))),
     ]
+
+
+def _phase_order(phase: str) -> tuple[int, int]:
+    """Phases in the order a report lives them: each request first, then its relay, then its messages."""
+    steps = ["intake", "submit", "track", "verify", "respond", "complete", "accept"]
+    step = next((i for i, name in enumerate(steps) if name in phase), len(steps))
+    return step, 2 if phase.startswith("notify") else 1 if phase.startswith("route") else 0

@@ -87,7 +87,8 @@ class IntakeApi(Construct):
         )
         # Directory document and the officials' open-report counters (changed with actions).
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
-        # powertools idempotency records for Idempotency-Key.
+        # Idempotency-Key records: a submission writes its own in the report transaction, officials'
+        # actions go through powertools' idempotency layer.
         iam.table(role, data.idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"])
         iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)

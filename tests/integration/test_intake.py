@@ -167,6 +167,63 @@ def test_idempotency_key_with_different_body_is_refused(aws):
     assert len(stored_reports(aws)) == 1
 
 
+def test_idempotency_key_is_written_in_the_report_transaction(aws):
+    from lapor.aws import client as aws_client
+
+    operations: list[str] = []
+    events = aws_client("dynamodb").meta.events
+    events.register("before-call.dynamodb", lambda model, **_: operations.append(model.name), "count-ops")
+    headers = {"Content-Type": "application/json", "Idempotency-Key": "once-only-7f3a"}
+    try:
+        # When a report is submitted with an Idempotency-Key
+        first = call("POST", "/reports", VALID, headers=headers)
+        submitted, operations[:] = list(operations), []
+        # ... and the client retries it
+        again = call("POST", "/reports", VALID, headers=headers)
+        retried = list(operations)
+    finally:
+        events.unregister("before-call.dynamodb", unique_id="count-ops")
+
+    # Then the first attempt is one DynamoDB request: the report, its event and the key together
+    assert submitted == ["TransactWriteItems"]
+    # ... the retry is refused by that transaction and answered from the key's record
+    assert retried == ["TransactWriteItems", "GetItem"]
+    assert response_json(again) == response_json(first)
+    assert len(stored_reports(aws)) == 1
+    # ... and the stored key is a hash: the client's header itself is not kept
+    records = boto3.client("dynamodb").scan(TableName=aws.names.idempotency_table)["Items"]
+    assert len(records) == 1 and records[0]["status"]["S"] == "COMPLETED"
+    assert "once-only-7f3a" not in json.dumps(records)
+
+
+def test_expired_idempotency_key_files_a_new_report(aws):
+    from lapor.intake import SubmitAttempt
+
+    # Given a key whose record expired (the table's TTL has not removed it yet)
+    table = aws.names.idempotency_table
+    key = SubmitAttempt(table=table, key="old-key-1", payload=VALID, ttl_seconds=60).record_key
+    boto3.client("dynamodb").put_item(
+        TableName=table,
+        Item={
+            "id": {"S": key},
+            "status": {"S": "COMPLETED"},
+            "data": {"S": "{}"},
+            "validation": {"S": "another payload"},
+            "expiration": {"N": "1000"},
+        },
+    )
+    # When the key is used again
+    response = call(
+        "POST",
+        "/reports",
+        VALID,
+        headers={"Content-Type": "application/json", "Idempotency-Key": "old-key-1"},
+    )
+    # Then it files a new report, as a new key would
+    assert response["statusCode"] == 201
+    assert len(stored_reports(aws)) == 1
+
+
 def test_categories_and_openapi(aws):
     categories = response_json(call("GET", "/categories"))
     assert {"code": "kesehatan", "name": "Kesehatan", "agency": "KEMENKES"} in categories

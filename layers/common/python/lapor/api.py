@@ -157,17 +157,18 @@ def create_app(
         idempotency_key: IDEMPOTENCY_KEY = None,
     ) -> Response[SubmitReportResponse]:
         svc = services()
+        attempt = None
         if idempotency_key:
-            created = _once(
-                svc,
-                "submit_report",
-                idempotency_key,
-                app.current_event.json_body,
-                app.lambda_context,
-                lambda: intake.submit_report(request, reports=svc.reports, now=svc.clock()),
+            if not svc.settings.idempotency_table:
+                raise RuntimeError("LAPOR_IDEMPOTENCY_TABLE is required for Idempotency-Key support")
+            # The key's record is written with the report itself (see intake.submit_report).
+            attempt = intake.SubmitAttempt(
+                table=svc.settings.idempotency_table,
+                key=idempotency_key,
+                payload=app.current_event.json_body,
+                ttl_seconds=svc.settings.idempotency_ttl_seconds,
             )
-        else:
-            created = intake.submit_report(request, reports=svc.reports, now=svc.clock())
+        created = intake.submit_report(request, reports=svc.reports, now=svc.clock(), attempt=attempt)
         logger.info(
             "report received", report_id=created.id, kind=request.kind.value, idempotent=bool(idempotency_key)
         )
@@ -344,7 +345,6 @@ def create_app(
 
 
 RESULT_MODELS: dict[str, type[BaseModel]] = {
-    "submit_report": SubmitReportResponse,
     "report_action": ActionResult,
 }
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from lapor.directory import Directory
-from lapor.errors import NotFound
+from lapor.errors import Conflict, InvalidInput, NotFound
 from lapor.ids import hash_receipt, new_receipt, new_report_id, normalize_report_id
 from lapor.lifecycle import Status
 from lapor.models import (
@@ -20,17 +24,60 @@ from lapor.models import (
     SubmitReportResponse,
     TimelineEvent,
 )
-from lapor.repository import ReportRepository
+from lapor.repository import IdempotencyRecord, KeyAlreadyUsed, ReportRepository
 from lapor.workdays import WIB
 
 SYSTEM = "system"
 REPORTER_ACTOR = "reporter"
+SUBMIT_KEY_PREFIX = "report#"
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SubmitAttempt:
+    """A submission's Idempotency-Key and the request body it came with."""
+
+    table: str  # the idempotency table
+    key: str  # the client's Idempotency-Key header
+    payload: Any  # the decoded JSON body, compared on a retry
+    ttl_seconds: int
+
+    @property
+    def record_key(self) -> str:
+        """The stored key: prefixed, and hashed so the client's header is never stored as sent."""
+        return SUBMIT_KEY_PREFIX + _sha256(self.key)
+
+    @property
+    def payload_hash(self) -> str:
+        return _sha256(json.dumps(self.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
+    def record(self, response: SubmitReportResponse, now: datetime) -> IdempotencyRecord:
+        """The record written with the report: a retry within ``ttl_seconds`` gets ``response`` again."""
+        return IdempotencyRecord(
+            table=self.table,
+            key=self.record_key,
+            payload_hash=self.payload_hash,
+            response=response.model_dump_json(),
+            expires_at=int(now.timestamp()) + self.ttl_seconds,
+        )
 
 
 def submit_report(
-    request: SubmitReportRequest, *, reports: ReportRepository, now: datetime
+    request: SubmitReportRequest,
+    *,
+    reports: ReportRepository,
+    now: datetime,
+    attempt: SubmitAttempt | None = None,
 ) -> SubmitReportResponse:
-    """Store a new report with its ``received`` event; the router picks it up from the stream."""
+    """Store a new report with its ``received`` event; the router picks it up from the stream.
+
+    With an ``attempt`` (an Idempotency-Key) the key's record is written in the same transaction:
+    a retry with the same body gets the first answer and stores nothing; the same key with another
+    body is refused. One request to DynamoDB either way for a new key.
+    """
     receipt = new_receipt()
     contact = request.reporter
     report = Report(
@@ -52,8 +99,28 @@ def submit_report(
         updated_at=now,
     )
     event = TimelineEvent(at=now, status=Status.RECEIVED, action="submit", actor=REPORTER_ACTOR, note=None)
-    stored = reports.save(report, expected_version=None, events=[event])
-    return SubmitReportResponse(id=stored.id, status=stored.status, created_at=_wib(now), receipt=receipt)
+    response = SubmitReportResponse(id=report.id, status=report.status, created_at=_wib(now), receipt=receipt)
+    try:
+        reports.save(
+            report,
+            expected_version=None,
+            events=[event],
+            idempotency=attempt.record(response, now) if attempt else None,
+        )
+    except KeyAlreadyUsed:
+        assert attempt is not None  # only a keyed save raises it
+        return _first_answer(attempt, reports)
+    return response
+
+
+def _first_answer(attempt: SubmitAttempt, reports: ReportRepository) -> SubmitReportResponse:
+    stored = reports.idempotency_record(attempt.table, attempt.record_key)
+    if stored is None or "data" not in stored:
+        # The record expired and was removed between the write and this read: the client retries.
+        raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly")
+    if stored.get("validation") != attempt.payload_hash:
+        raise InvalidInput("Idempotency-Key", "was already used with a different request; use a new key")
+    return SubmitReportResponse.model_validate_json(stored["data"])
 
 
 def public_report(report_id: str, *, reports: ReportRepository, directory: Directory) -> PublicReport:

@@ -34,6 +34,40 @@ class WriteContention(Exception):
     """Another transaction was writing the same items at that moment; the write can simply be retried."""
 
 
+class KeyAlreadyUsed(Exception):
+    """The Idempotency-Key written with a new report already has an unexpired record."""
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """An Idempotency-Key's record, written in the same transaction as the report it created.
+
+    The attributes are those powertools' idempotency layer uses in the same table (id, status,
+    data, validation, expiration), so every record there reads alike; the table's TTL removes it.
+    """
+
+    table: str
+    key: str  # already prefixed and hashed: never the client's raw header
+    payload_hash: str
+    response: str  # the first answer, as JSON, replayed to a retry
+    expires_at: int  # epoch seconds
+
+    def put(self, now: datetime) -> dict[str, Any]:
+        """The conditional Put: the key is new, or its earlier record has expired."""
+        return {
+            "TableName": self.table,
+            "Item": {
+                "id": {"S": self.key},
+                "status": {"S": "COMPLETED"},
+                "data": {"S": self.response},
+                "validation": {"S": self.payload_hash},
+                "expiration": {"N": str(self.expires_at)},
+            },
+            "ConditionExpression": "attribute_not_exists(id) OR expiration < :now",
+            "ExpressionAttributeValues": {":now": {"N": str(int(now.timestamp()))}},
+        }
+
+
 def report_pk(report_id: str) -> str:
     """Partition key of a report and its timeline."""
     return f"REPORT#{report_id}"
@@ -114,6 +148,7 @@ class ReportRepository:
         events: Iterable[TimelineEvent] = (),
         load_changes: Mapping[tuple[str, str], int] | None = None,
         outbox: Sequence[Notification] = (),
+        idempotency: IdempotencyRecord | None = None,
     ) -> Report:
         """Write ``report`` and its new timeline events in one transaction; return the stored report.
 
@@ -122,6 +157,8 @@ class ReportRepository:
         ``load_changes`` adjusts officials' open-report counters, keyed by (agency, official id), in
         the same transaction so a counter can never drift from the reports it counts. ``outbox`` holds
         this change's messages (replacing the previous change's); the stream relays them.
+        ``idempotency`` is written with the report, so a key and its report exist together or not at
+        all (KeyAlreadyUsed when the key has an unexpired record).
         """
         stored = report.model_copy(
             update={
@@ -141,8 +178,19 @@ class ReportRepository:
         for (agency, official), delta in (load_changes or {}).items():
             if delta:
                 items.append({"Update": self._load_update(agency, official, delta)})
-        self._transact(items)
+        key_index = None
+        if idempotency is not None:
+            key_index = len(items)
+            items.append({"Put": idempotency.put(stored.updated_at)})
+        self._transact(items, key_index=key_index)
         return stored
+
+    def idempotency_record(self, table: str, key: str) -> dict[str, str] | None:
+        """An Idempotency-Key's record (its payload hash and first answer), or None."""
+        item = self.client.get_item(TableName=table, Key={"id": {"S": key}}, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return {name: value["S"] for name, value in item.items() if "S" in value}
 
     def add_event(self, report_id: str, event: TimelineEvent) -> None:
         """Append a timeline event that changes nothing else (e.g. an undeliverable notification)."""
@@ -214,11 +262,15 @@ class ReportRepository:
             ExpressionAttributeValues={":sending": {"S": "sending"}},
         )
 
-    def _transact(self, items: list[dict[str, Any]]) -> None:
+    def _transact(self, items: list[dict[str, Any]], *, key_index: int | None = None) -> None:
         try:
             self.client.transact_write_items(TransactItems=items)
         except self.client.exceptions.TransactionCanceledException as error:
-            codes = {reason.get("Code") for reason in error.response.get("CancellationReasons") or []}
+            reasons = error.response.get("CancellationReasons") or []
+            codes = {reason.get("Code") for reason in reasons}
+            if key_index is not None and key_index < len(reasons):
+                if reasons[key_index].get("Code") == "ConditionalCheckFailed":
+                    raise KeyAlreadyUsed("the Idempotency-Key already has a record") from None
             if "ConditionalCheckFailed" in codes:
                 raise ConcurrentUpdate("report changed since it was read") from None
             if "TransactionConflict" in codes:

@@ -233,9 +233,9 @@ def run(options: Options) -> list[Figure]:
             percentile(outside, 50),
             "ms",
             note=(
-                f"{percentile(calls_per_post, 50):.0f} DynamoDB calls per POST with a key (idempotency "
-                "record, report transaction, idempotency result); the rest is the resolver, validation, "
-                "logging and the response"
+                f"{percentile(calls_per_post, 50):.0f} DynamoDB call(s) per POST with a key (the report, "
+                "its event and the key's record in one transaction); the rest is the resolver, "
+                "validation, logging and the response"
             ),
         )
     )

@@ -16,8 +16,9 @@ Their results are already in wire format, so the output is the same JSON.
 
 ``one_dynamodb_request_at_a_time`` runs DynamoDB and DynamoDB Streams requests one after the other,
 from parsing to answer. moto's server is threaded but that backend is not: a Query or a stream read
-iterates dictionaries that a concurrent write may be resizing. One lock costs no throughput, as
-every request holds the process's GIL anyway.
+iterates dictionaries that a concurrent write may be resizing, and an item-level rollback must not
+undo another request's write made in between. One lock costs no throughput, as every request holds
+the process's GIL anyway.
 
 ``cached_action_lookup`` remembers each response class's method names, which moto otherwise
 collects with ``inspect.getmembers`` on every request.
@@ -87,9 +88,6 @@ def _restore(saved: list[_Saved]) -> None:
             del table.stream_shard.items[entry.stream_length :]  # as moto's rollback: no records
 
 
-_WRITES = ("transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item")
-
-
 @contextmanager
 def item_level_transaction_backups() -> Iterator[None]:
     """While active, moto backs transactions up item by item instead of copying whole tables."""
@@ -116,28 +114,13 @@ def item_level_transaction_backups() -> Iterator[None]:
             _restore(saved)
             raise
 
-    # moto's server is threaded but its DynamoDB backend is not: one writer at a time, as a
-    # transaction's rollback must not undo another request's write made in between.
-    lock = threading.RLock()
-    originals = {name: getattr(backend, name) for name in _WRITES}
-
-    def serialized(method: Any) -> Any:
-        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(self, *args, **kwargs)
-
-        return call
-
     models.copy = _CopyWithoutTables  # type: ignore[assignment]
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    for name in _WRITES:
-        setattr(backend, name, serialized(getattr(backend, name)))
     try:
         yield
     finally:
         models.copy = _copy  # type: ignore[assignment]
-        for name, method in originals.items():
-            setattr(backend, name, method)
+        backend.transact_write_items = original  # type: ignore[method-assign]
 
 
 @contextmanager

@@ -159,11 +159,9 @@ def create_app(
         svc = services()
         attempt = None
         if idempotency_key:
-            if not svc.settings.idempotency_table:
-                raise RuntimeError("LAPOR_IDEMPOTENCY_TABLE is required for Idempotency-Key support")
             # The key's record is written with the report itself (see intake.submit_report).
             attempt = intake.SubmitAttempt(
-                table=svc.settings.idempotency_table,
+                table=_idempotency_table(svc),
                 key=idempotency_key,
                 payload=app.current_event.json_body,
                 ttl_seconds=svc.settings.idempotency_ttl_seconds,
@@ -395,6 +393,13 @@ def _once(
         ) from None
 
 
+def _idempotency_table(svc: Services) -> str:
+    """The table Idempotency-Key records go to; configuring it is required to honour the header."""
+    if not svc.settings.idempotency_table:
+        raise RuntimeError("LAPOR_IDEMPOTENCY_TABLE is required for Idempotency-Key support")
+    return svc.settings.idempotency_table
+
+
 @lru_cache(maxsize=16)
 def _idempotent(svc: Services, operation: str) -> tuple[Callable[..., Any], Any]:
     """An idempotent runner for one operation (its own key space), and its config (for the Lambda context)."""
@@ -407,10 +412,8 @@ def _idempotent(svc: Services, operation: str) -> tuple[Callable[..., Any], Any]
 
     from lapor.aws import client as aws_client
 
-    if not svc.settings.idempotency_table:
-        raise RuntimeError("LAPOR_IDEMPOTENCY_TABLE is required for Idempotency-Key support")
     persistence = DynamoDBPersistenceLayer(
-        table_name=svc.settings.idempotency_table, boto3_client=aws_client("dynamodb")
+        table_name=_idempotency_table(svc), boto3_client=aws_client("dynamodb")
     )
     # The key identifies the attempt; the payload is checked so a reused key with other content is refused.
     config = IdempotencyConfig(

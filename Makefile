@@ -56,8 +56,9 @@ deploy: $(STAMP) $(NODE_STAMP) ## Deploy to the AWS account of your credentials:
 bench: $(STAMP) ## Run the benchmarks; results in bench/results.json
 	@$(BIN)/python -m bench
 
-lint: $(STAMP) ## ruff check and format check
+lint: $(STAMP) ## ruff check, format check and the package's import contracts (import-linter)
 	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	@cd layers/common/python && ../../../$(BIN)/lint-imports --no-cache ../../../pyproject.toml
 
 format: $(STAMP) ## Format the code
 	@$(BIN)/ruff check --fix . && $(BIN)/ruff format .

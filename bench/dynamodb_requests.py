@@ -6,7 +6,7 @@ its messages sent), and accepted by the reporter, which closes it.
 
 In-process moto and the real handlers, invoked the way the local stack invokes them: intake with an
 API Gateway event, route with stream batches read by the local stream poller, notify with queue
-batches. A botocore ``before-call`` hook on ``lapor.aws.client("dynamodb")`` (the client every
+batches. A botocore ``before-call`` hook on ``lapor.adapters.aws.client("dynamodb")`` (the client every
 repository and the idempotency layer share) counts each request by phase and operation. The event
 source mappings' own reads (GetRecords, ReceiveMessage) are Lambda's, not the functions', and use
 other clients, so they are not counted. moto's transactions are backed up item by item
@@ -89,7 +89,7 @@ def run(options: Options) -> list[Figure]:
         import notify_app
         import route_app
 
-        from lapor.aws import client as aws_client
+        from lapor.adapters.aws import client as aws_client
         from local.pollers import QueuePoller, StreamPoller
 
         resources = pipeline.resources

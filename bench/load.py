@@ -220,7 +220,8 @@ def tally(
 
 def liaison_contacts(directory: Path, agency: str = AGENCY) -> tuple[set[str], set[str]]:
     """Emails and phones of the agency's active liaisons: who may be assigned its reports."""
-    from lapor.directory import Role, load_directory_file
+    from lapor.adapters.directory_file import load_directory_file
+    from lapor.domain.directory import Role
 
     liaisons = [
         o

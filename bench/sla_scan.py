@@ -2,7 +2,7 @@
 
 In-process moto. Reports are written straight into the reports table in its real item shape (the
 repository's own ``_report_item`` of a dispatched report, with the id-dependent keys substituted),
-all due in the future except 50 whose verify deadline passed. ``lapor.sla.run_sla_check`` then runs
+all due in the future except 50 whose verify deadline passed. ``lapor.app.sla.run_sla_check`` then runs
 once with the shared client, where botocore hooks count every request and sum the ``Count`` and
 ``ScannedCount`` of each Query (the due index). Sizes grow in one table: each size adds reports,
 and 50 freshly due ones (the previous size's due reports were escalated, so they are no longer due).
@@ -56,11 +56,11 @@ class ReportFactory:
     """Report items in the reports table's shape: one template per kind, ids substituted."""
 
     def __init__(self, repository: Any, directory: Any, now: datetime) -> None:
-        from lapor.dispatch import assign
-        from lapor.ids import hash_receipt, new_receipt
-        from lapor.lifecycle import Status
-        from lapor.models import Report, ReportKind
-        from lapor.routing import Assignment
+        from lapor.app.dispatch import assign
+        from lapor.domain.ids import hash_receipt, new_receipt
+        from lapor.domain.lifecycle import Status
+        from lapor.domain.models import Report, ReportKind
+        from lapor.domain.routing import Assignment
 
         self.repository = repository
         assignment = Assignment(
@@ -98,7 +98,7 @@ class ReportFactory:
         }
 
     def item(self, kind: str, report_id: str) -> dict[str, Any]:
-        from lapor.repository import due_shard, report_pk
+        from lapor.adapters.repository import due_shard, report_pk
 
         item = dict(self.templates[kind])
         item["pk"] = {"S": report_pk(report_id)}
@@ -124,11 +124,11 @@ def run(options: Options) -> list[Figure]:
         pipeline = start_moto_pipeline()
         cleanup.callback(pipeline.stop)
         cleanup.enter_context(item_level_transaction_backups())  # as the local stack does
-        from lapor.aws import client as aws_client
-        from lapor.directory import load_directory_file
-        from lapor.ids import new_report_id
-        from lapor.repository import ReportRepository
-        from lapor.sla import run_sla_check
+        from lapor.adapters.aws import client as aws_client
+        from lapor.adapters.directory_file import load_directory_file
+        from lapor.adapters.repository import ReportRepository
+        from lapor.app.sla import run_sla_check
+        from lapor.domain.ids import new_report_id
         from local.lambda_runtime import LambdaContext
 
         resources = pipeline.resources

@@ -96,7 +96,7 @@ def run(options: Options) -> list[Figure]:
     try:
         import intake_app
 
-        from lapor.aws import client as aws_client
+        from lapor.adapters.aws import client as aws_client
         from local.lambda_runtime import LambdaContext
 
         dynamodb = aws_client("dynamodb")

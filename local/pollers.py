@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from lapor.repository import OUTBOX_FLAG, OUTBOX_FLAG_VALUE, REPORT_SK
+from lapor.adapters.repository import OUTBOX_FLAG, OUTBOX_FLAG_VALUE, REPORT_SK
 from local.lambda_runtime import invoke
 
 Handler = Callable[[dict[str, Any], Any], Any]

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from lapor.schema import DIRECTORY, IDEMPOTENCY, REPORTS
+from lapor.adapters.schema import DIRECTORY, IDEMPOTENCY, REPORTS
 
 REGION = "ap-southeast-3"
 # Local receive counts before a message lands in the DLQ, as in the deployed queue.

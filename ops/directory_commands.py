@@ -6,7 +6,8 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from lapor.directory import Directory, DirectoryError, Role, load_directory_file
+from lapor.adapters.directory_file import load_directory_file
+from lapor.domain.directory import Directory, DirectoryError, Role
 from ops.command import OK, Command, Console, OpsError
 from ops.targets import (
     LOCAL_PREFIX,

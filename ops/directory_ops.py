@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lapor.directory import Directory, load_directory_file
-from lapor.repository import DirectoryStore
+from lapor.adapters.directory_file import load_directory_file
+from lapor.adapters.repository import DirectoryStore
+from lapor.domain.directory import Directory
 
 
 def load_into(path: str | Path, *, table: str, client: Any = None) -> tuple[Directory, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lapor.directory import Directory, Official
+from lapor.domain.directory import Directory, Official
 
 OFFICIAL_ID_ATTRIBUTE = "custom:official_id"
 AGENCY_ATTRIBUTE = "custom:agency"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from lapor.api import create_app, handle
+from lapor.http.api import create_app, handle
 from lapor.observability import logger, metrics
 from lapor.services import Services
 from lapor.settings import Settings, cors_origins_from_env

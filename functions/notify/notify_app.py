@@ -8,9 +8,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from lapor.channels import SesEmailSender, SnsSmsSender
-from lapor.messages import Notification
-from lapor.notify import DeliveryDeferred, deliver
+from lapor.adapters.channels import SesEmailSender, SnsSmsSender
+from lapor.app.notify import DeliveryDeferred, deliver
+from lapor.domain.messages import Notification
 from lapor.observability import logger, metrics
 from lapor.services import Services
 from lapor.settings import Settings

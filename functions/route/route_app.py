@@ -16,9 +16,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecordEventName,
 )
 
-from lapor.dispatch import dispatch_report
+from lapor.adapters.repository import report_from_image
+from lapor.app.dispatch import dispatch_report
 from lapor.observability import logger, metrics
-from lapor.repository import report_from_image
 from lapor.services import Services
 from lapor.settings import Settings
 

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from lapor.app.sla import run_sla_check
 from lapor.observability import logger, metrics
 from lapor.services import Services
 from lapor.settings import Settings
-from lapor.sla import run_sla_check
 
 FUTURE_SLACK = timedelta(minutes=5)  # clock skew between the operator's machine and AWS
 

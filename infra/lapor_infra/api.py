@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from lapor.schema import INBOX_INDEX, PERIOD_INDEX
+from lapor.adapters.schema import INBOX_INDEX, PERIOD_INDEX
 from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig

@@ -122,5 +122,5 @@ OUTPUT_SLA_FUNCTION = "SlaCheckFunctionName"
 
 # The report item's scalar flag that a change put messages in its outbox: written by lapor.repository,
 # matched by the router's event filter (list contents cannot be matched by Lambda event filters).
-from lapor.repository import OUTBOX_FLAG as OUTBOX_FLAG  # noqa: E402
-from lapor.repository import OUTBOX_FLAG_VALUE as OUTBOX_FLAG_VALUE  # noqa: E402
+from lapor.adapters.repository import OUTBOX_FLAG as OUTBOX_FLAG  # noqa: E402
+from lapor.adapters.repository import OUTBOX_FLAG_VALUE as OUTBOX_FLAG_VALUE  # noqa: E402

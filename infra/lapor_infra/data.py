@@ -1,4 +1,4 @@
-"""The tables, built from ``lapor.schema`` so the deployed and the local stack cannot drift."""
+"""The tables, built from ``lapor.adapters.schema`` so the deployed and the local stack cannot drift."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from lapor.schema import DIRECTORY, IDEMPOTENCY, REPORTS, Key, TableSpec
+from lapor.adapters.schema import DIRECTORY, IDEMPOTENCY, REPORTS, Key, TableSpec
 
 _ATTRIBUTE_TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
 _PROJECTIONS = {

@@ -7,7 +7,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from lapor.repository import REPORT_SK
+from lapor.adapters.repository import REPORT_SK
 from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig

@@ -44,7 +44,7 @@ def layer_asset() -> Path:
 def test_layer_holds_the_shared_package_and_its_dependencies(layer_asset: Path) -> None:
     python = layer_asset / "python"
     assert (python / "lapor" / "__init__.py").is_file()
-    assert (python / "lapor" / "schema.py").is_file()
+    assert (python / "lapor" / "adapters" / "schema.py").is_file()
     for package in ("aws_lambda_powertools", "pydantic", "pydantic_core", "yaml", "holidays"):
         assert (python / package).is_dir(), package
 

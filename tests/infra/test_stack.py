@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match
 
-from lapor.schema import ALL_TABLES, DIRECTORY, DUE_INDEX, IDEMPOTENCY, REPORTS, TableSpec
+from lapor.adapters.schema import ALL_TABLES, DIRECTORY, DUE_INDEX, IDEMPOTENCY, REPORTS, TableSpec
 from lapor.settings import ENVIRONMENT
 from tests.infra.conftest import Synth
 

@@ -21,12 +21,11 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
-from lapor.channels import EmailSender, SmsSender
-from lapor.messages import Notification
-from lapor.models import Report, TimelineEvent
-from lapor.render import RenderedEmail
-from lapor.repository import ReportRepository, report_pk
-from lapor.workdays import WIB
+from lapor.adapters.channels import EmailSender, SmsSender
+from lapor.adapters.repository import ReportRepository, report_pk
+from lapor.domain.messages import Notification, RenderedEmail
+from lapor.domain.models import Report, TimelineEvent
+from lapor.domain.workdays import WIB
 from local.pollers import QueuePoller, StreamPoller, matches_route_filter
 from local.resources import REGION, Resources
 from tests.helpers import api_event, context, response_json
@@ -239,7 +238,7 @@ class Pipeline:
         return bodies
 
     def enqueue(self, *notifications: Notification) -> None:
-        from lapor.outbox import NotifyQueue
+        from lapor.adapters.outbox import NotifyQueue
 
         NotifyQueue(self.resources.notify_queue_url, client=self.sqs).send(notifications)
 

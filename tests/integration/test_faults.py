@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from lapor.aws import client as aws_client
-from lapor.messages import REPORTER, Event, Notification
-from lapor.notify import CLAIM_LEASE_SECONDS
-from lapor.outbox import NotifyQueue
-from lapor.repository import ReportRepository
+from lapor.adapters.aws import client as aws_client
+from lapor.adapters.outbox import NotifyQueue
+from lapor.adapters.repository import ReportRepository
+from lapor.app.notify import CLAIM_LEASE_SECONDS
+from lapor.domain.messages import REPORTER, Event, Notification
 from local.pollers import StreamPoller
 from ops.cli import main as ops_main
 from ops.command import Console

@@ -168,7 +168,7 @@ def test_idempotency_key_with_different_body_is_refused(aws):
 
 
 def test_idempotency_key_is_written_in_the_report_transaction(aws):
-    from lapor.aws import client as aws_client
+    from lapor.adapters.aws import client as aws_client
 
     operations: list[str] = []
     events = aws_client("dynamodb").meta.events
@@ -197,7 +197,7 @@ def test_idempotency_key_is_written_in_the_report_transaction(aws):
 
 
 def test_expired_idempotency_key_files_a_new_report(aws):
-    from lapor.intake import SubmitAttempt
+    from lapor.app.intake import SubmitAttempt
 
     # Given a key whose record expired (the table's TTL has not removed it yet)
     table = aws.names.idempotency_table

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from lapor.channels import PermanentDeliveryError, TransientDeliveryError
-from lapor.directory import Directory
-from lapor.messages import REPORTER, Event, Notification
-from lapor.notify import CLAIM_LEASE_SECONDS, DeliveryDeferred, deliver
-from lapor.outbox import NotifyQueue
+from lapor.adapters.channels import PermanentDeliveryError, TransientDeliveryError
+from lapor.adapters.outbox import NotifyQueue
+from lapor.app.notify import CLAIM_LEASE_SECONDS, DeliveryDeferred, deliver
+from lapor.domain.directory import Directory
+from lapor.domain.messages import REPORTER, Event, Notification
 from tests.helpers import context
 from tests.integration import conftest_route_notify as harness
 from tests.integration.conftest_route_notify import FakeEmail, FakeSms, email_recipients

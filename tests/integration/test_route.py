@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from lapor.aws import client as aws_client
-from lapor.messages import Notification
-from lapor.schema import DUE_INDEX
-from lapor.workdays import WIB
+from lapor.adapters.aws import client as aws_client
+from lapor.adapters.schema import DUE_INDEX
+from lapor.domain.messages import Notification
+from lapor.domain.workdays import WIB
 from local.pollers import StreamPoller
 from tests.helpers import context
 from tests.integration import conftest_route_notify as harness

@@ -17,18 +17,18 @@ from typing import Any
 
 import pytest
 
-from lapor import sla
-from lapor.deadlines import pending_steps, with_next_due
-from lapor.directory import Directory
-from lapor.dispatch import dispatch_report
-from lapor.ids import new_report_id
-from lapor.lifecycle import Status
-from lapor.messages import REPORTER, Event
-from lapor.models import Deadlines, Report, Reporter, ReportKind, TimelineEvent
-from lapor.repository import ReportRepository, due_shard, report_pk, utc_iso
+from lapor.adapters.repository import ReportRepository, due_shard, report_pk
+from lapor.app import sla
+from lapor.app.dispatch import dispatch_report
+from lapor.domain.deadlines import pending_steps, with_next_due
+from lapor.domain.directory import Directory
+from lapor.domain.ids import new_report_id
+from lapor.domain.lifecycle import Status
+from lapor.domain.messages import REPORTER, Event
+from lapor.domain.models import Deadlines, Report, Reporter, ReportKind, TimelineEvent
+from lapor.domain.workdays import WIB, utc_iso
 from lapor.services import Services
 from lapor.settings import Settings
-from lapor.workdays import WIB
 from tests.helpers import api_event, context, response_json
 
 ONE_MICROSECOND = timedelta(microseconds=1)

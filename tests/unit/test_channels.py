@@ -21,8 +21,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
-from lapor import aws
-from lapor.channels import (
+from lapor.adapters import aws
+from lapor.adapters.channels import (
     DeliveryError,
     EmailSender,
     PermanentDeliveryError,
@@ -33,7 +33,7 @@ from lapor.channels import (
     classify_client_error,
     classify_error,
 )
-from lapor.render import RenderedEmail
+from lapor.domain.messages import RenderedEmail
 
 REGION = "ap-southeast-3"
 SENDER = "no-reply@lapor.example.go.id"

@@ -1,10 +1,10 @@
-"""Contact details reporters and officials type (lapor.contacts)."""
+"""Contact details reporters and officials type (lapor.domain.contacts)."""
 
 from __future__ import annotations
 
 import pytest
 
-from lapor.contacts import is_valid_email, mask_email, mask_phone, normalize_phone
+from lapor.domain.contacts import is_valid_email, mask_email, mask_phone, normalize_phone
 
 E164 = "+6281234567890"
 

@@ -1,6 +1,6 @@
-"""The escalation ladder's steps (lapor.deadlines), per DESIGN.md "Working-day calendar and deadlines".
+"""The escalation ladder's steps (lapor.domain.deadlines), per DESIGN.md "Working-day calendar and deadlines".
 
-Every expected instant is computed with ``lapor.workdays.WorkCalendar`` (Indonesian public holidays and
+Every expected instant is computed with ``lapor.domain.workdays.WorkCalendar`` (Indonesian public holidays and
 cuti bersama from the ``holidays`` package), never typed in from memory; where a test depends on a
 weekend or holiday lying inside an interval, it asserts that fact first, so a calendar change cannot
 make the test pass vacuously.
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from lapor.deadlines import (
+from lapor.domain.deadlines import (
     CLOSE,
     FOLLOW_UP,
     LEVEL_2_AFTER_WORKING_DAYS,
@@ -24,9 +24,9 @@ from lapor.deadlines import (
     pending_steps,
     with_next_due,
 )
-from lapor.lifecycle import Status
-from lapor.models import Deadlines, Report, ReportKind
-from lapor.workdays import WIB, WorkCalendar, wib_date
+from lapor.domain.lifecycle import Status
+from lapor.domain.models import Deadlines, Report, ReportKind
+from lapor.domain.workdays import WIB, WorkCalendar, wib_date
 
 CALENDAR = WorkCalendar()
 STANDARD = {"verify_days": 3, "follow_up_days": 5, "resolve_days": 60}

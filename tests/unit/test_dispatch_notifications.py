@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from lapor.directory import Directory, load_directory_file
-from lapor.dispatch import dispatch_notifications
-from lapor.lifecycle import Status
-from lapor.messages import REPORTER, Event, Notification
-from lapor.models import Report, Reporter, ReportKind
+from lapor.adapters.directory_file import load_directory_file
+from lapor.app.dispatch import dispatch_notifications
+from lapor.domain.directory import Directory
+from lapor.domain.lifecycle import Status
+from lapor.domain.messages import REPORTER, Event, Notification
+from lapor.domain.models import Report, Reporter, ReportKind
 
 DIRECTORY_FILE = Path(__file__).resolve().parent.parent / "data" / "directory.test.yaml"
 REPORT_ID = "7KQ2-MX9R-TH4PW"

@@ -9,7 +9,8 @@ import pytest
 import yaml
 from moto import mock_aws
 
-from lapor.directory import load_directory_file, parse_directory
+from lapor.adapters.directory_file import load_directory_file
+from lapor.domain.directory import parse_directory
 from local.auth import create_user_pool
 from ops.identity_ops import sync_officials
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lapor.repository import DirectoryStore
+from lapor.adapters.repository import DirectoryStore
 from local.resources import ResourceNames, Resources, create_resources
 from ops.cli import main
 

@@ -1,4 +1,4 @@
-"""Notification texts (lapor.render): languages, deadlines, privacy, HTML escaping and SMS limits."""
+"""Notification texts (lapor.app.render): languages, deadlines, privacy, HTML escaping and SMS limits."""
 
 from __future__ import annotations
 
@@ -8,14 +8,9 @@ from typing import Any
 
 import pytest
 
-from lapor import render
-from lapor.directory import Directory, parse_directory
-from lapor.lifecycle import Status
-from lapor.messages import REPORTER, Event, Notification
-from lapor.models import Deadlines, Language, Report, Reporter, ReportKind
-from lapor.render import (
+from lapor.app import render
+from lapor.app.render import (
     SMS_LIMIT,
-    RenderedEmail,
     format_wib,
     format_wib_short,
     gsm7,
@@ -23,7 +18,11 @@ from lapor.render import (
     render_email,
     render_sms,
 )
-from lapor.workdays import WIB
+from lapor.domain.directory import Directory, parse_directory
+from lapor.domain.lifecycle import Status
+from lapor.domain.messages import REPORTER, Event, Notification, RenderedEmail
+from lapor.domain.models import Deadlines, Language, Report, Reporter, ReportKind
+from lapor.domain.workdays import WIB
 
 CODE = "7KQ2-MX9R-TH4PW"
 PUBLIC_URL = "https://lapor.example.go.id/"

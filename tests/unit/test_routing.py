@@ -1,4 +1,4 @@
-"""Routing rules (lapor.routing): category, track, agency and official, per DESIGN.md "Routing (contract)".
+"""Routing rules (lapor.domain.routing): category, track, agency and official, per DESIGN.md "Routing (contract)".
 
 Every table runs over one small directory built here: a national admin at KEMENPANRB, a standard,
 a covid19 and a bencana (disaster) track, health with provincial and city overrides (DKI Jakarta 31,
@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from lapor import routing
-from lapor.directory import Category, Directory, parse_directory
-from lapor.routing import Assignment, choose_agency, choose_official, choose_track, classify, route
+from lapor.domain import routing
+from lapor.domain.directory import Category, Directory, parse_directory
+from lapor.domain.routing import Assignment, choose_agency, choose_official, choose_track, classify, route
 
 COVID_CC = ("KSP", "ORI", "BNPB", "KEMENKES")
 

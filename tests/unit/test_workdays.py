@@ -1,4 +1,4 @@
-"""Working-day and calendar-day deadlines in WIB (lapor.workdays).
+"""Working-day and calendar-day deadlines in WIB (lapor.domain.workdays).
 
 Holiday dates below were checked against the installed `holidays` package (0.109) for ID with the
 "public" and "government" (cuti bersama) categories, not taken from memory.
@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lapor import workdays
-from lapor.workdays import WIB, WorkCalendar, end_of_day_wib, wib_date
+from lapor.domain import workdays
+from lapor.domain.workdays import WIB, WorkCalendar, end_of_day_wib, wib_date
 
 WIT = ZoneInfo("Asia/Jayapura")  # UTC+9, eastern Indonesia
 
@@ -460,8 +460,8 @@ def test_holiday_tables_are_built_once_per_year(monkeypatch: pytest.MonkeyPatch)
 
 def test_importing_workdays_does_not_import_holidays() -> None:
     # Given a fresh interpreter (Lambda cold start)
-    code = "import sys, lapor.workdays; sys.exit(1 if 'holidays' in sys.modules else 0)"
-    # When lapor.workdays is imported
+    code = "import sys, lapor.domain.workdays; sys.exit(1 if 'holidays' in sys.modules else 0)"
+    # When lapor.domain.workdays is imported
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     # Then the slow holidays package has not been loaded yet
     assert proc.returncode == 0, proc.stderr

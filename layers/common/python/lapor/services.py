@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
-from lapor.directory import Directory
-from lapor.directory_cache import DirectoryCache
-from lapor.outbox import NotifyQueue
-from lapor.repository import DirectoryStore, ReportRepository
+from lapor.adapters.directory_cache import DirectoryCache
+from lapor.adapters.outbox import NotifyQueue
+from lapor.adapters.repository import DirectoryStore, ReportRepository
+from lapor.domain.directory import Directory
+from lapor.domain.workdays import WorkCalendar
 from lapor.settings import Settings
-from lapor.workdays import WorkCalendar
 
 
 def utc_now() -> datetime:

@@ -17,8 +17,8 @@ from typing import Any, Protocol, runtime_checkable
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from lapor.aws import client as aws_client
-from lapor.render import RenderedEmail
+from lapor.adapters.aws import client as aws_client
+from lapor.domain.messages import RenderedEmail
 
 __all__ = [
     "DeliveryError",

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from lapor.aws import client as aws_client
-from lapor.messages import Notification
-from lapor.models import Report, TimelineEvent
-from lapor.schema import DUE_INDEX, INBOX_INDEX, PERIOD_INDEX
-from lapor.workdays import WIB
+from lapor.adapters.aws import client as aws_client
+from lapor.adapters.schema import DUE_INDEX, INBOX_INDEX, PERIOD_INDEX
+from lapor.domain.messages import Notification
+from lapor.domain.models import Report, TimelineEvent
+from lapor.domain.workdays import WIB, utc_iso
 
 REPORT_SK = "REPORT"
 # A scalar flag on report items whose latest change carries messages: the router's stream filter
@@ -71,11 +71,6 @@ class IdempotencyRecord:
 def report_pk(report_id: str) -> str:
     """Partition key of a report and its timeline."""
     return f"REPORT#{report_id}"
-
-
-def utc_iso(instant: datetime) -> str:
-    """A sortable, fixed-width UTC form used in keys (``2026-12-02T16:59:59.999999Z``)."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def due_shard(report_id: str, shards: int) -> int:

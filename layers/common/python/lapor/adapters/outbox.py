@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lapor.aws import client as aws_client
-from lapor.messages import Notification
+from lapor.adapters.aws import client as aws_client
+from lapor.domain.messages import Notification
 
 _BATCH = 10  # SQS SendMessageBatch limit
 

@@ -13,11 +13,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from pydantic import BaseModel
 
-from lapor import intake, stats, workflow
-from lapor.directory_cache import DirectoryNotLoaded
-from lapor.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from lapor.lifecycle import Status, TransitionNotAllowed
-from lapor.models import (
+from lapor.adapters.directory_cache import DirectoryNotLoaded
+from lapor.app import intake, stats, workflow
+from lapor.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from lapor.domain.lifecycle import Status, TransitionNotAllowed
+from lapor.domain.models import (
     ActionRequest,
     ActionResult,
     CategoryView,
@@ -410,7 +410,7 @@ def _idempotent(svc: Services, operation: str) -> tuple[Callable[..., Any], Any]
     )
     from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
-    from lapor.aws import client as aws_client
+    from lapor.adapters.aws import client as aws_client
 
     persistence = DynamoDBPersistenceLayer(
         table_name=_idempotency_table(svc), boto3_client=aws_client("dynamodb")

@@ -7,11 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from lapor.directory import Directory
-from lapor.errors import InvalidInput
-from lapor.lifecycle import public_bucket
-from lapor.models import AgencyRef, AgencyStats, Report, StatsPercent, StatsView
-from lapor.workdays import WIB
+from lapor.domain.directory import Directory
+from lapor.domain.errors import InvalidInput
+from lapor.domain.lifecycle import public_bucket
+from lapor.domain.models import AgencyRef, AgencyStats, Report, StatsPercent, StatsView
+from lapor.domain.workdays import WIB
 
 BUCKETS = ("unverified", "not_followed_up", "in_process", "completed")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from lapor.directory import Directory, parse_directory
-from lapor.repository import DirectoryStore
+from lapor.adapters.repository import DirectoryStore
+from lapor.domain.directory import Directory, parse_directory
 
 
 class DirectoryNotLoaded(RuntimeError):

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lapor.directory import Directory
-from lapor.errors import Conflict, InvalidInput, NotFound
-from lapor.ids import hash_receipt, new_receipt, new_report_id, normalize_report_id
-from lapor.lifecycle import Status
-from lapor.models import (
+from lapor.adapters.repository import IdempotencyRecord, KeyAlreadyUsed, ReportRepository
+from lapor.domain.directory import Directory
+from lapor.domain.errors import Conflict, InvalidInput, NotFound
+from lapor.domain.ids import hash_receipt, new_receipt, new_report_id, normalize_report_id
+from lapor.domain.lifecycle import Status
+from lapor.domain.models import (
     AgencyRef,
     CategoryView,
     Deadlines,
@@ -24,8 +25,7 @@ from lapor.models import (
     SubmitReportResponse,
     TimelineEvent,
 )
-from lapor.repository import IdempotencyRecord, KeyAlreadyUsed, ReportRepository
-from lapor.workdays import WIB
+from lapor.domain.workdays import WIB
 
 SYSTEM = "system"
 REPORTER_ACTOR = "reporter"

@@ -7,13 +7,12 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lapor.contacts import is_valid_email, normalize_phone
-from lapor.workdays import WorkCalendar
+from lapor.domain.contacts import is_valid_email, normalize_phone
+from lapor.domain.workdays import WorkCalendar
 
 _AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
 _OFFICIAL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -243,11 +242,6 @@ def load_directory(text: str) -> Directory:
     except yaml.YAMLError as error:
         raise DirectoryError([f"not valid YAML: {error}"]) from None
     return parse_directory(data)
-
-
-def load_directory_file(path: str | Path) -> Directory:
-    """Parse and validate a directory file."""
-    return load_directory(Path(path).read_text(encoding="utf-8"))
 
 
 def _describe(data: dict[str, Any], error: Any) -> str:

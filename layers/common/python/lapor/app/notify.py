@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from lapor.channels import EmailSender, PermanentDeliveryError, SmsSender, TransientDeliveryError
-from lapor.contacts import normalize_phone
-from lapor.directory import Directory
-from lapor.messages import REPORTER, Event, Notification
-from lapor.models import Report, TimelineEvent
-from lapor.render import render_email, render_sms
-from lapor.repository import ReportRepository
+from lapor.adapters.channels import EmailSender, PermanentDeliveryError, SmsSender, TransientDeliveryError
+from lapor.adapters.repository import ReportRepository
+from lapor.app.render import render_email, render_sms
+from lapor.domain.contacts import normalize_phone
+from lapor.domain.directory import Directory
+from lapor.domain.messages import REPORTER, Event, Notification
+from lapor.domain.models import Report, TimelineEvent
 
 # Officials get an SMS as well as the email for what needs action now; routine updates are email only.
 SMS_EVENTS_FOR_OFFICIALS = frozenset(

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from lapor.deadlines import CLOSE, RESOLVE, Step, pending_steps, with_next_due
-from lapor.directory import OMBUDSMAN, Directory, Role
-from lapor.lifecycle import Action, Status, next_status
-from lapor.messages import REPORTER, Event, Notification
-from lapor.models import Deadlines, Report, TimelineEvent
-from lapor.repository import ConcurrentUpdate, ReportRepository, WriteContention
+from lapor.adapters.repository import ConcurrentUpdate, ReportRepository, WriteContention
+from lapor.domain.deadlines import CLOSE, RESOLVE, Step, pending_steps, with_next_due
+from lapor.domain.directory import OMBUDSMAN, Directory, Role
+from lapor.domain.lifecycle import Action, Status, next_status
+from lapor.domain.messages import REPORTER, Event, Notification
+from lapor.domain.models import Deadlines, Report, TimelineEvent
 
 SYSTEM = "system"
 PAGE_SIZE = 100

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-__all__ = ["WIB", "WorkCalendar", "end_of_day_wib", "wib_date"]
+__all__ = ["WIB", "WorkCalendar", "end_of_day_wib", "utc_iso", "wib_date"]
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -27,6 +27,11 @@ _ONE_DAY = timedelta(days=1)
 # Cuti bersama is published by joint ministerial decree and lives in the "government" category;
 # without it, deadlines would run through days on which no civil servant is at work.
 _HOLIDAY_CATEGORIES = ("public", "government")
+
+
+def utc_iso(instant: datetime) -> str:
+    """A sortable, fixed-width UTC form used in keys (``2026-12-02T16:59:59.999999Z``)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @functools.cache

@@ -20,9 +20,9 @@ from pydantic import (
     model_serializer,
 )
 
-from lapor.contacts import is_valid_email, normalize_phone
-from lapor.lifecycle import Status
-from lapor.messages import Notification
+from lapor.domain.contacts import is_valid_email, normalize_phone
+from lapor.domain.lifecycle import Status
+from lapor.domain.messages import Notification
 
 
 class ReportKind(StrEnum):

@@ -7,6 +7,7 @@ message has a deterministic id, so a re-delivered or re-enqueued message is reco
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,3 +67,12 @@ class Notification(BaseModel):
         return cls(
             id=":".join(parts), report_id=report_id, event=event, recipient=recipient, stage=stage, note=note
         )
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """A ready-to-send email: one subject line, a plain-text body and an equivalent HTML body."""
+
+    subject: str
+    text: str
+    html: str

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from lapor.deadlines import with_next_due
-from lapor.directory import Directory, Role
-from lapor.lifecycle import Action, Status, next_status
-from lapor.messages import REPORTER, Event, Notification
-from lapor.models import Deadlines, Report, TimelineEvent
-from lapor.repository import ConcurrentUpdate, ReportRepository
-from lapor.routing import Assignment, route
+from lapor.adapters.repository import ConcurrentUpdate, ReportRepository
+from lapor.domain.deadlines import with_next_due
+from lapor.domain.directory import Directory, Role
+from lapor.domain.lifecycle import Action, Status, next_status
+from lapor.domain.messages import REPORTER, Event, Notification
+from lapor.domain.models import Deadlines, Report, TimelineEvent
+from lapor.domain.routing import Assignment, route
 
 SYSTEM = "system"
 

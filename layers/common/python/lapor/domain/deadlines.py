@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from lapor.lifecycle import Status
-from lapor.models import Report
-from lapor.repository import utc_iso
-from lapor.workdays import WorkCalendar
+from lapor.domain.lifecycle import Status
+from lapor.domain.models import Report
+from lapor.domain.workdays import WorkCalendar, utc_iso
 
 LEVEL_2_AFTER_WORKING_DAYS = 2
 REPORTER_REPLY_WORKING_DAYS = 10

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from lapor.directory import Category, Directory, Role
+from lapor.domain.directory import Category, Directory, Role
 
 __all__ = [
     "Assignment",

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lapor.deadlines import REPORTER_REPLY_WORKING_DAYS, with_next_due
-from lapor.directory import Directory
-from lapor.dispatch import dispatch_notifications
-from lapor.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from lapor.ids import normalize_report_id, receipt_matches
-from lapor.lifecycle import OPEN_STATUSES, Action, Status, next_status
-from lapor.messages import REPORTER, Event, Notification
-from lapor.models import (
+from lapor.adapters.repository import ConcurrentUpdate, ReportRepository, WriteContention
+from lapor.app.dispatch import dispatch_notifications
+from lapor.domain.deadlines import REPORTER_REPLY_WORKING_DAYS, with_next_due
+from lapor.domain.directory import Directory
+from lapor.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from lapor.domain.ids import normalize_report_id, receipt_matches
+from lapor.domain.lifecycle import OPEN_STATUSES, Action, Status, next_status
+from lapor.domain.messages import REPORTER, Event, Notification
+from lapor.domain.models import (
     ActionRequest,
     ActionResult,
     Deadlines,
@@ -27,9 +28,8 @@ from lapor.models import (
     ReporterView,
     TimelineEvent,
 )
-from lapor.repository import ConcurrentUpdate, ReportRepository, WriteContention
-from lapor.routing import choose_official
-from lapor.workdays import WIB
+from lapor.domain.routing import choose_official
+from lapor.domain.workdays import WIB
 
 OFFICIAL_ID_CLAIM = "custom:official_id"
 INBOX_PAGE_SIZE = 20

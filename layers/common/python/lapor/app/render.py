@@ -22,16 +22,15 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
-from lapor.contacts import normalize_phone
-from lapor.directory import Directory
-from lapor.lifecycle import Status
-from lapor.messages import Event, Notification
-from lapor.models import Language, Report, ReportKind
-from lapor.workdays import WIB
+from lapor.domain.contacts import normalize_phone
+from lapor.domain.directory import Directory
+from lapor.domain.lifecycle import Status
+from lapor.domain.messages import Event, Notification, RenderedEmail
+from lapor.domain.models import Language, Report, ReportKind
+from lapor.domain.workdays import WIB
 
 __all__ = [
     "SMS_LIMIT",
-    "RenderedEmail",
     "format_wib",
     "format_wib_short",
     "gsm7",
@@ -43,15 +42,6 @@ __all__ = [
 SMS_LIMIT = 160  # one GSM-7 segment: a longer text is billed (and may arrive) as several messages
 OFFICIALS_LANGUAGE: Language = "id"  # officials are Indonesian civil servants
 _EXCERPT_CHARS = 280
-
-
-@dataclass(frozen=True)
-class RenderedEmail:
-    """A ready-to-send email: one subject line, a plain-text body and an equivalent HTML body."""
-
-    subject: str
-    text: str
-    html: str
 
 
 # --------------------------------------------------------------------------------------------------

@@ -37,8 +37,14 @@ class LocalProcess:
             return None
 
 
-def start_local_stack(directory: Path, extra_env: dict[str, str] | None = None) -> LocalProcess:
-    """Start the stack with ``directory`` on free ports, without the SLA schedule; wait until it is ready."""
+def start_local_stack(
+    directory: Path, extra_env: dict[str, str] | None = None, *, new_session: bool = False
+) -> LocalProcess:
+    """Start the stack with ``directory`` on free ports, without the SLA schedule; wait until it is ready.
+
+    ``new_session`` puts it in a process group of its own, as a terminal does with its foreground job
+    (so a test can send the group a Ctrl-C).
+    """
     env = (
         dict(os.environ)
         | {
@@ -59,6 +65,7 @@ def start_local_stack(directory: Path, extra_env: dict[str, str] | None = None) 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=new_session,
     )
     base = None
     lines: list[str] = []

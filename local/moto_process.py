@@ -93,6 +93,21 @@ def with_cached_dispatch(dispatcher: Any) -> Callable[..., Iterable[bytes]]:
     return wsgi
 
 
+def _exit_with_parent(server: Any, interval: float = 1.0) -> None:
+    """Shut the server down if the stack that started us is gone (killed without stopping us)."""
+    import os
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(interval)
+        server.shutdown()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main(argv: list[str]) -> int:
     """Serve moto (with the local stack's patches) until SIGTERM."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -120,6 +135,9 @@ def main(argv: list[str]) -> int:
         app = with_outbox(with_cached_dispatch(DomainDispatcherApplication(create_backend_app)), send_times)
         server = KeepAliveWSGIServer((host, port), app)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        # Ctrl-C is for the stack, which stops its pollers first and then terminates us.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _exit_with_parent(server)
         print(f"moto-ready {server.server_address[1]}", flush=True)
         try:
             server.serve_forever()

@@ -21,6 +21,8 @@ WEB_ROOT = ROOT / "web"
 # Officials' routes sit behind the Cognito authorizer in the deployed API.
 NOTIFY_CONCURRENCY = 4
 PROTECTED = {("GET", "/inbox"), ("POST", "/reports/{id}/actions")}
+# A poller finishes the invocation it is in before it stops; an SLA run can take this long.
+POLLER_STOP_SECONDS = 60
 
 
 @dataclass
@@ -73,11 +75,14 @@ class LocalStack:
         """Start moto, create resources, load the directory, start the gateway and the pollers."""
         cfg = self.config
         # moto runs in its own process: it and the handlers then use a core each.
+        # In a session of its own: Ctrl-C in the terminal reaches only this process, which then stops
+        # the gateway, the pollers and the schedule before it stops moto (moto watches for our exit).
         self.moto = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "local.moto_process", cfg.host, str(cfg.aws_port)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )
         assert self.moto.stdout is not None
         ready = self.moto.stdout.readline()
@@ -140,14 +145,15 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
-        """Stop pollers and servers; save state first when LAPOR_LOCAL_STATE is set."""
-        for thread in self.threads:
-            thread.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=5)
+        """Stop in order: the gateway (no new requests), the schedule and pollers (each finishes its
+        invocation), then the state file when LAPOR_LOCAL_STATE is set, and moto last."""
         if self.http is not None:
             self.http.shutdown()
             self.http.server_close()
+        for thread in self.threads:
+            thread.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=POLLER_STOP_SECONDS)
         if self.config.state_file and self.moto is not None:
             from local.state import save
 

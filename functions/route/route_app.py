@@ -1,9 +1,4 @@
-"""Lambda entry for the router, on the reports table's stream.
-
-INSERTs of reports are dispatched to the competent official; MODIFYs that carry messages in the
-report's outbox are relayed to the notify queue (the transactional outbox: a change and its
-messages are one write, and the stream delivers it at least once).
-"""
+"""Lambda entry for the router, on the reports table's stream (INSERTs, and MODIFYs with messages)."""
 
 from __future__ import annotations
 
@@ -17,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 
 from lapor.adapters.repository import report_from_image
-from lapor.app.dispatch import dispatch_report
+from lapor.app.route import process_change
 from lapor.observability import logger, metrics
 from lapor.services import Services
 from lapor.settings import Settings
@@ -33,28 +28,16 @@ def services() -> Services:
 
 
 def handle_record(record: DynamoDBRecord) -> None:
-    """Dispatch an inserted report or relay a change's messages; an exception fails only this record."""
+    """One stream record; an exception fails only this record (partial batch response)."""
     svc = services()
-    report = report_from_image(record.dynamodb.new_image)
-    if record.event_name == DynamoDBRecordEventName.INSERT:
-        result = dispatch_report(report, reports=svc.reports, directory=svc.directory(), now=svc.clock())
-        if result.routed_now:
-            latency = (result.report.dispatched_at - report.created_at).total_seconds()
-            logger.info(
-                "report dispatched",
-                report_id=report.id,
-                agency=result.report.agency,
-                assignee=result.report.assignee,
-                track=result.report.track,
-                seconds_since_submit=round(latency, 3),
-            )
-            metrics.add_metric(name="ReportsDispatched", unit="Count", value=1)
-            metrics.add_metric(name="DispatchLatency", unit="Seconds", value=latency)
-        else:
-            logger.info("report already dispatched", report_id=report.id)
-    elif report.outbox:
-        svc.notify_queue.send(report.outbox)
-        logger.info("messages relayed", report_id=report.id, version=report.version, count=len(report.outbox))
+    process_change(
+        report_from_image(record.dynamodb.new_image),
+        inserted=record.event_name == DynamoDBRecordEventName.INSERT,
+        reports=svc.reports,
+        directory=svc.directory(),
+        queue=svc.notify_queue,
+        now=svc.clock(),
+    )
 
 
 @logger.inject_lambda_context

@@ -284,7 +284,7 @@ def pipeline(aws: Resources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeli
     import notify_app
     import route_app
 
-    caches = (route_app.services, notify_app.services, notify_app.senders)
+    caches = (route_app.services, notify_app.services)
     for cached in caches:
         cached.cache_clear()
     # Each function's Services is built here, once, as on a cold start; the handlers reuse it.

@@ -407,10 +407,10 @@ def test_router_crash_after_save_and_failed_relay_still_send_each_message_once(p
     # Given a submitted COVID-19 report (seven messages), a router that dies right after saving the
     # dispatch (the invocation fails, the INSERT is retried), and an SQS SendMessageBatch that drops one
     # entry the first time the MODIFY's outbox is relayed (EnqueueFailed: the MODIFY is retried)
-    import route_app
+    from lapor.app import route
 
     report_id = pipeline.submit(harness.COVID)
-    real_dispatch = route_app.dispatch_report
+    real_dispatch = route.dispatch_report
     died: list[str] = []
 
     def dispatch_then_die(report: Any, **kwargs: Any) -> Any:
@@ -420,7 +420,7 @@ def test_router_crash_after_save_and_failed_relay_still_send_each_message_once(p
             raise RuntimeError("the route function's container died after the write")
         return result
 
-    monkeypatch.setattr(route_app, "dispatch_report", dispatch_then_die)
+    monkeypatch.setattr(route, "dispatch_report", dispatch_then_die)
     sqs = aws_client("sqs")
     real_batch = sqs.send_message_batch
     partial: list[int] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 from typing import Any
@@ -69,7 +70,8 @@ def fake_senders(monkeypatch: pytest.MonkeyPatch) -> tuple[FakeEmail, FakeSms]:
     import notify_app
 
     email, sms = FakeEmail(), FakeSms()
-    monkeypatch.setattr(notify_app, "senders", lambda: (email, sms))
+    svc = notify_app.services()
+    monkeypatch.setattr(svc, "channels", dataclasses.replace(svc.channels, email=email, sms=sms))
     return email, sms
 
 

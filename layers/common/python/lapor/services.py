@@ -6,13 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
+from lapor.adapters.channels import SesEmailSender, SnsSmsSender
 from lapor.adapters.directory_cache import DirectoryCache
 from lapor.adapters.outbox import NotifyQueue
 from lapor.adapters.repository import DirectoryStore, ReportRepository
 from lapor.domain.directory import Directory
 from lapor.domain.workdays import WorkCalendar
 from lapor.settings import Settings
+
+if TYPE_CHECKING:  # the notify use case is imported only by the function that sends
+    from lapor.app.notify import Channels
 
 
 def utc_now() -> datetime:
@@ -56,3 +61,18 @@ class Services:
     def calendar(self) -> WorkCalendar:
         """The working-day calendar with the current directory's corrections."""
         return self.directory().work_calendar
+
+    @cached_property
+    def channels(self) -> Channels:
+        """SES email and SNS SMS, as the notify function sends them."""
+        from lapor.app.notify import Channels
+
+        settings = self.settings
+        if not settings.sender_email:
+            raise RuntimeError("LAPOR_SENDER_EMAIL is required by the notify function")
+        return Channels(
+            email=SesEmailSender(settings.sender_email, configuration_set=settings.ses_configuration_set),
+            sms=SnsSmsSender(max_price=settings.sms_max_price, sender_id=settings.sms_sender_id),
+            sms_enabled=settings.sms_enabled,
+            public_url=settings.public_url,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from lapor.domain.contacts import normalize_phone
 from lapor.domain.directory import Directory
 from lapor.domain.messages import REPORTER, Event, Notification
 from lapor.domain.models import Report, TimelineEvent
+from lapor.observability import logger, metrics
 
 # Officials get an SMS as well as the email for what needs action now; routine updates are email only.
 SMS_EVENTS_FOR_OFFICIALS = frozenset(
@@ -27,6 +29,16 @@ SMS_EVENTS_FOR_OFFICIALS = frozenset(
 )
 # A claim older than this is from a sender that crashed mid-send; keep it above a send's worst latency.
 CLAIM_LEASE_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Channels:
+    """How messages leave: the email and SMS senders and what the deployment allows."""
+
+    email: EmailSender
+    sms: SmsSender
+    sms_enabled: bool
+    public_url: str
 
 
 @dataclass(frozen=True)
@@ -188,3 +200,52 @@ def _undeliverable(
         note=f"{delivery.channel} to {who} for {notification.event.value} undeliverable ({code or 'rejected'})",
         public=False,
     )
+
+
+def process_queued(
+    notification: Notification,
+    *,
+    receives: int,
+    postpone: Callable[[int], None],
+    channels: Channels,
+    reports: ReportRepository,
+    directory: Directory,
+    now: datetime,
+) -> DeliveryOutcome:
+    """Deliver one message taken from the notify queue; on DeliveryDeferred, ``postpone`` it first.
+
+    ``receives`` is how often the queue has handed this message out; the retry waits an exponential
+    backoff, or until an in-flight claim's lease runs out, whichever is longer.
+    """
+    try:
+        outcome = deliver(
+            notification,
+            reports=reports,
+            directory=directory,
+            email=channels.email,
+            sms=channels.sms,
+            sms_enabled=channels.sms_enabled,
+            public_url=channels.public_url,
+            now=now,
+        )
+    except DeliveryDeferred as deferred:
+        postpone(max(backoff_seconds(receives), deferred.retry_after))
+        metrics.add_metric(name="NotificationsDeferred", unit="Count", value=1)
+        logger.warning("notification deferred", notification_id=notification.id, receives=receives)
+        raise
+    metrics.add_metric(name="NotificationsSent", unit="Count", value=len(outcome.sent))
+    if outcome.failed:
+        metrics.add_metric(name="NotificationsFailed", unit="Count", value=len(outcome.failed))
+    logger.info(
+        "notification processed",
+        notification_id=notification.id,
+        sent=outcome.sent,
+        duplicate=outcome.skipped,
+        failed=outcome.failed,
+    )
+    return outcome
+
+
+def backoff_seconds(receives: int) -> int:
+    """Exponential backoff for a message that failed ``receives`` times: 2, 4, 8 … capped at 5 minutes."""
+    return min(2**receives, 300)

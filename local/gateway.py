@@ -22,7 +22,12 @@ ROUTES = (
     ("/reports", ("reports",)),
     ("/categories", ("categories",)),
     ("/stats", ("stats",)),
+    ("/inbox/summary", ("inbox", "summary")),
     ("/inbox", ("inbox",)),
+    ("/me", ("me",)),
+    ("/officials", ("officials",)),
+    ("/agencies", ("agencies",)),
+    ("/auth/config", ("auth", "config")),
     ("/openapi.json", ("openapi.json",)),
 )
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit

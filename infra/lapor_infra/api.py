@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from lapor.adapters.schema import INBOX_INDEX, PERIOD_INDEX
+from lapor.adapters.schema import INBOX_INDEXES, PERIOD_INDEX
 from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig
@@ -41,7 +41,17 @@ ROUTES = (
     Route("GET", "/categories"),
     Route("GET", "/stats", query=("period",)),
     Route("GET", "/openapi.json"),
-    Route("GET", "/inbox", official=True, query=("status",)),
+    Route("GET", "/agencies"),
+    Route("GET", "/auth/config"),
+    Route(
+        "GET",
+        "/inbox",
+        official=True,
+        query=("scope", "status", "overdue", "q", "category", "track", "sort", "limit", "cursor"),
+    ),
+    Route("GET", "/inbox/summary", official=True),
+    Route("GET", "/me", official=True),
+    Route("GET", "/officials", official=True, query=("agency",)),
     Route("POST", "/reports/{id}/actions", official=True),
 )
 CORS_HEADERS = ("Content-Type", "Authorization", "Idempotency-Key")
@@ -72,6 +82,8 @@ class IntakeApi(Construct):
                 **pipeline_environment(config, data, notify_queue.queue.queue_url),
                 "LAPOR_IDEMPOTENCY_TABLE": data.idempotency.table_name,
                 "LAPOR_USER_POOL_ID": identity.user_pool.user_pool_id,
+                "LAPOR_USER_POOL_CLIENT_ID": identity.client.user_pool_client_id,
+                "LAPOR_MFA_REQUIRED": "true" if config.mfa_required else "false",
                 "LAPOR_CORS_ORIGINS": ",".join(config.cors_origins),
             },
         )
@@ -79,11 +91,12 @@ class IntakeApi(Construct):
         # Reports: submit, track, officials' inbox and actions, monthly statistics (period index).
         # Messages a change causes ride in the report item's outbox and reach the notify queue through
         # the stream and the router (transactional outbox), so intake never sends to the queue.
+        # DeleteItem: a forwarded or reassigned report leaves the previous inboxes in the same transaction.
         iam.table(
             role,
             data.reports,
-            ["GetItem", "Query", "PutItem", "UpdateItem"],
-            query_indexes=[INBOX_INDEX, PERIOD_INDEX],
+            ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
+            query_indexes=[*INBOX_INDEXES, PERIOD_INDEX],
         )
         # Directory document and the officials' open-report counters (changed with actions).
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
@@ -91,6 +104,8 @@ class IntakeApi(Construct):
         # actions go through powertools' idempotency layer.
         iam.table(role, data.idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"])
         iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
+        # Whether an admin or supervisor has enrolled TOTP (the API requires it with mfa=required).
+        iam.allow(role, ["cognito-idp:AdminGetUser"], [identity.user_pool.user_pool_arn])
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
 
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=config.log_retention)
@@ -135,8 +150,9 @@ class IntakeApi(Construct):
         acknowledge(
             self.api,
             "AwsSolutions-COG4",
-            "Only officials' routes (/inbox, /reports/{id}/actions) take a Cognito user; public routes and "
-            "CORS preflight (OPTIONS) cannot, by design.",
+            "Only officials' routes (/inbox, /inbox/summary, /me, /officials, /reports/{id}/actions) take a "
+            "Cognito user; public routes and CORS preflight (OPTIONS) cannot, by design. GET /reports/{id} "
+            "is public and verifies an official's optional token itself.",
         )
         self.api.node.try_remove_child("Endpoint")  # the stack's ApiUrl output says the same
         # API Gateway would create its execution-log group itself, without retention; own it instead.

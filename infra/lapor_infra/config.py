@@ -57,6 +57,7 @@ class LaporConfig:
     waf_submit_rate_limit: int
     log_retention_days: int
     log_level: str
+    mfa_required: bool
 
     @property
     def sender_domain(self) -> str:
@@ -95,6 +96,9 @@ class LaporConfig:
             sms_max_price = Decimal(str(get("smsMaxPrice") if get("smsMaxPrice") is not None else "0.10"))
         except InvalidOperation:
             raise ConfigError("context 'smsMaxPrice' must be a decimal number of USD") from None
+        mfa = _text(get, "mfa", "required").lower()
+        if mfa not in {"required", "off"}:
+            raise ConfigError(f"context 'mfa' must be required or off, got {mfa!r}")
         log_level = _text(get, "logLevel", "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"context 'logLevel' must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -117,6 +121,7 @@ class LaporConfig:
             waf_submit_rate_limit=_int(get, "wafSubmitRateLimit", 300, 100, 2_000_000_000),
             log_retention_days=retention,
             log_level=log_level,
+            mfa_required=mfa == "required",
         )
 
 

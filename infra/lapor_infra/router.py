@@ -92,7 +92,8 @@ class Router(Construct):
         # Dispatch: read the report and the agency's open-report counters, then write the report, its
         # timeline event and the official's counter in one transaction (TransactWriteItems is
         # authorised by the per-item PutItem/UpdateItem).
-        iam.table(role, data.reports, ["GetItem", "Query", "PutItem", "UpdateItem"])
+        # DeleteItem: a re-routed report leaves the previous agency's and assignee's inboxes.
+        iam.table(role, data.reports, ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"])
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
         iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
         stream_arn = data.reports.table_stream_arn

@@ -50,7 +50,8 @@ class SlaSchedule(Construct):
         iam.table(
             role,
             data.reports,
-            ["GetItem", "Query", "PutItem", "UpdateItem"],
+            # DeleteItem: an auto-closed report's inbox entries change in the same transaction.
+            ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
             query_indexes=[DUE_INDEX],
         )
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])

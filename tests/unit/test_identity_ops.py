@@ -29,7 +29,16 @@ def users(client, pool_id):
 def pool():
     with mock_aws():
         client = boto3.client("cognito-idp", region_name="ap-southeast-3")
-        yield client, create_user_pool(client, name="lapor-test-officials", region="ap-southeast-3").pool_id
+        yield (
+            client,
+            create_user_pool(
+                client,
+                name="lapor-test-officials",
+                region="ap-southeast-3",
+                endpoint="https://cognito.test",
+                mfa=False,
+            ).pool_id,
+        )
 
 
 def test_sync_creates_updates_and_disables(pool):

@@ -199,6 +199,10 @@ def _undeliverable(
         actor="system",
         note=f"{delivery.channel} to {who} for {notification.event.value} undeliverable ({code or 'rejected'})",
         public=False,
+        recipients=[notification.recipient],
+        channel=delivery.channel,
+        message=notification.event.value,
+        code=code or "rejected",
     )
 
 

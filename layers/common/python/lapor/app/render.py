@@ -170,7 +170,8 @@ class _Rule:
 
 
 _RULES: dict[Event, _Rule] = {
-    Event.ASSIGNED: _Rule(due=("verify_by",), show_reporter=True),
+    # A first assignment waits on verification; a report handed over later on its current deadline.
+    Event.ASSIGNED: _Rule(due=("verify_by", "follow_up_by", "resolve_by"), show_reporter=True),
     Event.CC: _Rule(due=("verify_by",)),
     Event.TRIAGE: _Rule(due=("verify_by",), show_reporter=True),
     Event.RECEIVED: _Rule(due=("verify_by",)),
@@ -219,7 +220,9 @@ class _Phrases:
     sms_deadline: dict[str, str]
     sms_deadline_missed: str
     sms_note: str
+    sms_reason: str
     note_official: str
+    note_reason: str
     note: str
     completed_hint: str
     anonymous: str
@@ -279,7 +282,9 @@ _PHRASES: dict[Language, _Phrases] = {
         },
         sms_deadline_missed="Batas waktu {when}.",
         sms_note="Catatan: ",
+        sms_reason="Alasan: ",
         note_official="Catatan petugas",
+        note_reason="Alasan pelapor membuka kembali",
         note="Catatan",
         completed_hint=(
             "Silakan terima jawaban ini atau buka kembali laporan melalui tautan di bawah; "
@@ -340,7 +345,9 @@ _PHRASES: dict[Language, _Phrases] = {
         },
         sms_deadline_missed="Deadline was {when}.",
         sms_note="Note: ",
+        sms_reason="Reason: ",
         note_official="Note from the official",
+        note_reason="The reporter's reason for reopening",
         note="Note",
         completed_hint=(
             "Please accept this answer or reopen the report using the link below; "
@@ -525,6 +532,7 @@ _TEXTS: dict[Language, dict[Event, _Text]] = {
 # --------------------------------------------------------------------------------------------------
 # Context: every value a message may show, already redacted
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Context:
@@ -723,7 +731,9 @@ def render_email(
     if ctx.reporter:
         details.append((p.labels["reporter"], ctx.reporter))
 
-    note_label = p.note_official if notification.event == Event.STATUS else p.note
+    note_label = {Event.STATUS: p.note_official, Event.REOPENED: p.note_reason}.get(
+        notification.event, p.note
+    )
     base = public_url.rstrip("/")
     code = quote(ctx.code, safe="-")
     if to_reporter:
@@ -818,10 +828,11 @@ def render_sms(
     text = text[:SMS_LIMIT]  # a safety net only: no template comes close
 
     if ctx.note:
-        room = SMS_LIMIT - len(text) - 1 - len(p.sms_note)
+        label = p.sms_reason if notification.event == Event.REOPENED else p.sms_note
+        room = SMS_LIMIT - len(text) - 1 - len(label)
         note = _truncate(gsm7(ctx.note), room, minimum=8)
         if note:
-            text = f"{text} {p.sms_note}{note}"
+            text = f"{text} {label}{note}"
     # Inner double quotes become single ones so the title's own quotes do not close ours.
     title = "" if to_reporter and report.confidential else gsm7(ctx.title).replace('"', "'")
     if title:

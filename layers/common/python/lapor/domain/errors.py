@@ -29,3 +29,7 @@ class InvalidInput(LaporError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class MfaRequired(Forbidden):
+    """The caller's role needs TOTP in this deployment and their account has none yet (403, field ``mfa``)."""

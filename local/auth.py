@@ -10,7 +10,7 @@ from ops.identity_ops import AGENCY_ATTRIBUTE, OFFICIAL_ID_ATTRIBUTE
 __all__ = ["DEFAULT_PASSWORD", "UserPool", "create_user_pool", "issue_id_token", "seed_passwords"]
 
 # Every directory official signs in with this password on the local stack ($LAPOR_LOCAL_PASSWORD).
-DEFAULT_PASSWORD = "Lapor-Local-2026!"
+DEFAULT_PASSWORD = "Lapor-Local-2026!"  # noqa: S105 - documented, local stack only
 # moto checks no TOTP code unless told to; any six digits answer its challenge.
 LOCAL_TOTP_CODE = "000000"
 

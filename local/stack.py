@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from local.auth import DEFAULT_PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_DIRS = [ROOT / "functions" / name for name in ("intake", "route", "sla_check", "notify")]
 LAYER_DIR = ROOT / "layers" / "common" / "python"
@@ -42,7 +44,7 @@ class LocalConfig:
     state_file: Path | None = None
     sla_interval: float = 60.0
     prefix: str = "lapor-local"
-    password: str = "Lapor-Local-2026!"
+    password: str = DEFAULT_PASSWORD
     mfa: bool = False
 
     @classmethod

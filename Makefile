@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 NODE_STAMP := infra/node_modules/.installed
+AXE_STAMP := tests/e2e/axe/node_modules/.installed
 PYTEST_WORKERS ?= 2
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export PYTHONDONTWRITEBYTECODE = 1
 
 
-.PHONY: help venv chromium cdk-cli deploy local test test-fast test-slow synth bench lint format load-directory validate-directory clean
+.PHONY: help venv chromium axe cdk-cli deploy local test test-fast test-slow synth bench lint format load-directory validate-directory clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -34,7 +35,7 @@ cdk-cli: $(NODE_STAMP) ## Install the CDK CLI (npx --prefix infra cdk ...)
 local: $(STAMP) ## Run the whole pipeline on this machine (moto, API + pages on :8080)
 	@$(BIN)/python -m local
 
-test: $(STAMP) chromium ## Run every test (unit, integration, infra, end-to-end)
+test: $(STAMP) chromium axe ## Run every test (unit, integration, infra, end-to-end)
 	@$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 chromium: # Debian's Chromium for the browser tests (installed when running as root)
@@ -44,6 +45,13 @@ chromium: # Debian's Chromium for the browser tests (installed when running as r
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	  else echo "==> Chromium not installed and not root: the browser tests will be skipped"; fi; \
 	fi
+
+$(AXE_STAMP): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
+	@echo "==> installing axe-core for the browser tests' accessibility checks"
+	@cd tests/e2e/axe && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+axe: $(AXE_STAMP) # axe-core (npm) for the browser tests
 
 synth: $(STAMP) $(NODE_STAMP) ## Synthesize the templates into cdk.out/ with the CDK CLI (no Docker, no AWS account)
 	@echo "==> cdk synth (cdk-nag AwsSolutions checks run on every synth)"

@@ -361,3 +361,82 @@ def _phone(official_id: str) -> str | None:
     from tests.integration.conftest import TEST_DIRECTORY
 
     return load_directory_file(TEST_DIRECTORY).officials_by_id[official_id].phone
+
+
+# ---- TOTP for admins, supervisors and the national admin (deployed with mfa=required) -------------
+
+
+def test_admins_need_totp_where_the_deployment_requires_it(officials: Officials):
+    import intake_app
+
+    from lapor.adapters.identity import MfaDirectory
+
+    # Given a deployment that requires MFA, and an admin who has not enrolled an authenticator yet
+    services = intake_app.services()
+    services.settings = services.settings.model_copy(update={"mfa_required": True})
+    services.__dict__["mfa_directory"] = MfaDirectory(officials.pool.pool_id, client=officials.cognito)
+    report_id = officials.dispatched()
+    # Then the admin's inbox and moves are refused, naming the missing second factor; a liaison works
+    for status, answer in (
+        officials.inbox("kemenkes-admin"),
+        officials.act(report_id, "kemenkes-admin", "verify"),
+        officials.inbox(NATIONAL_ADMIN),
+    ):
+        assert status == 403 and answer["errors"] == [
+            {"field": "mfa", "message": "enrol an authenticator app"}
+        ]
+    assert officials.inbox("kemenkes-lo1")[0] == 200
+    # ... and GET /me tells the page to enrol
+    status, me = officials.call("GET", "/me", who="kemenkes-admin")
+    assert status == 200 and me["mfa"] == {"required": True, "enrolled": False}
+    assert officials.call("GET", "/me", who="kemenkes-lo1")[1]["mfa"]["required"] is False
+
+    # When the admin enrols TOTP the way the page does (Cognito's API with their access token)
+    cognito, pool = officials.cognito, officials.pool
+    signed_in = cognito.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "kemenkes-admin", "PASSWORD": officials_harness.PASSWORD},
+    )
+    access = signed_in["AuthenticationResult"]["AccessToken"]
+    assert cognito.associate_software_token(AccessToken=access)["SecretCode"]
+    cognito.verify_software_token(AccessToken=access, UserCode="123456")
+    cognito.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    # Then the API lets them in, and every password sign-in now asks for the code
+    assert officials.inbox("kemenkes-admin")[0] == 200
+    assert officials.call("GET", "/me", who="kemenkes-admin")[1]["mfa"] == {
+        "required": True,
+        "enrolled": True,
+    }
+    again = cognito.initiate_auth(
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "kemenkes-admin", "PASSWORD": officials_harness.PASSWORD},
+    )
+    assert again["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+
+
+def test_sign_in_settings_for_the_page(officials: Officials):
+    status, config = officials.call("GET", "/auth/config")
+    assert status == 200
+    assert config == {
+        "region": "ap-southeast-3",
+        "client_id": officials.pool.client_id,
+        "endpoint": "https://cognito-idp.ap-southeast-3.amazonaws.com/",
+        "mfa_required": False,
+    }
+    status, agencies = officials.call("GET", "/agencies")
+    assert status == 200 and {"code": "KEMENKES", "name": "Kementerian Kesehatan"} in agencies
+
+
+def test_assignable_officials_for_the_pickers(officials: Officials):
+    status, options = officials.call("GET", "/officials", who="kemenkes-sup")
+    assert status == 200
+    # active liaisons and admins of the agency, fewest open reports first; no supervisor, no inactive
+    assert {o["id"] for o in options} == {"kemenkes-lo1", "kemenkes-lo2", "kemenkes-admin"}
+    assert all(o["open"] == 0 for o in options)
+    assert officials.call("GET", "/officials", who="kemenkes-lo1")[0] == 403
+    assert officials.call("GET", "/officials", who=NATIONAL_ADMIN, query="agency=KEMENPU")[0] == 200
+    assert officials.call("GET", "/officials", who=NATIONAL_ADMIN, query="agency=NOPE")[0] == 404

@@ -294,6 +294,13 @@ def test_oversight_reads_what_was_escalated_to_it_read_only(officials: Officials
         assert view["read_only"] is True and view["allowed_actions"] == []
     escalation = [e for e in view["timeline"] if e["action"] == "escalate_resolve_1"]
     assert escalation and {r["id"] for r in escalation[0]["recipients"]} == {NATIONAL_ADMIN, "ori-admin"}
+    # ... finds it in the "escalated" inbox (the Ombudsman's, shared by its officials)
+    import intake_app
+
+    intake_app.services().clock = harness.fixed_clock(resolve_by + timedelta(hours=2))
+    for who in ("ori-admin", "ori-sup"):
+        status, page = officials.inbox(who, "scope=escalated")
+        assert [item["id"] for item in page["items"]] == [report_id] and page["items"][0]["overdue"], who
     # ... and cannot act on it
     assert officials.act(report_id, "ori-admin", "respond", NOTE)[0] == 403
     # ... while KSP, which got nothing, sees the public view

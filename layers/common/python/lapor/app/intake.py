@@ -130,23 +130,32 @@ def public_report(report_id: str, *, reports: ReportRepository, directory: Direc
     if found is None:
         raise NotFound(f"no report with tracking code {report_id!r}")
     report, events = found
-    agency = directory.agencies_by_code.get(report.agency or "")
     return PublicReport(
-        id=report.id,
-        kind=report.kind,
-        status=report.status,
-        category=report.category,
-        track=report.track,
-        agency=AgencyRef(code=agency.code, name=agency.name) if agency else None,
-        created_at=_wib(report.created_at),
-        updated_at=_wib(report.updated_at),
-        deadlines=Deadlines(**{name: _wib(value) for name, value in report.deadlines.model_dump().items()}),
+        **shared_view(report, directory),
         timeline=[
             PublicTimelineEntry(at=_wib(e.at), status=e.status, note=e.note) for e in events if e.public
         ],
         title=None if report.confidential else report.title,
         description=None if report.confidential else report.description,
     )
+
+
+def shared_view(report: Report, directory: Directory) -> dict[str, Any]:
+    """The fields the public and the official views share: identity, state, agency, times in WIB."""
+    agency = directory.agencies_by_code.get(report.agency or "")
+    return {
+        "id": report.id,
+        "kind": report.kind,
+        "status": report.status,
+        "category": report.category,
+        "track": report.track,
+        "agency": AgencyRef(code=agency.code, name=agency.name) if agency else None,
+        "created_at": _wib(report.created_at),
+        "updated_at": _wib(report.updated_at),
+        "deadlines": Deadlines(
+            **{name: _wib(value) for name, value in report.deadlines.model_dump().items()}
+        ),
+    }
 
 
 def list_categories(directory: Directory) -> list[CategoryView]:

@@ -13,7 +13,7 @@ from lapor.domain.ids import normalize_report_id
 from lapor.domain.inbox import REDACTED, current_deadline
 from lapor.domain.lifecycle import Status
 from lapor.domain.messages import REPORTER
-from lapor.domain.models import AgencyRef, Deadlines, PublicReport, Report, TimelineEvent
+from lapor.domain.models import AgencyRef, PublicReport, Report, Reporter, TimelineEvent
 from lapor.domain.redaction import redactor
 from lapor.domain.regions import region_name
 from lapor.domain.roles import Caller, allowed_actions, assignable, may_read, read_only
@@ -29,7 +29,6 @@ from lapor.domain.workspace import (
     OfficialReport,
     OfficialTimelineEntry,
     RegionView,
-    ReporterView,
 )
 
 SYSTEM = "system"
@@ -73,7 +72,6 @@ def official_report(
     every free text (title, description, notes).
     """
     clean = redactor(report, REDACTED) if report.anonymous else (lambda text: text)
-    agency = directory.agencies_by_code.get(report.agency or "")
     contact = report.reporter
     deadline = current_deadline(report)
     timeline = [_entry(event, report, directory, clean) for event in events]
@@ -82,17 +80,7 @@ def official_report(
     ]
     timeline.sort(key=lambda entry: entry.at)
     return OfficialReport(
-        id=report.id,
-        kind=report.kind,
-        status=report.status,
-        category=report.category,
-        track=report.track,
-        agency=AgencyRef(code=agency.code, name=agency.name) if agency else None,
-        created_at=report.created_at.astimezone(WIB),
-        updated_at=report.updated_at.astimezone(WIB),
-        deadlines=Deadlines(
-            **{k: v.astimezone(WIB) if v else None for k, v in report.deadlines.model_dump().items()}
-        ),
+        **intake.shared_view(report, directory),
         timeline=timeline,
         title=clean(report.title),
         description=clean(report.description),
@@ -100,7 +88,7 @@ def official_report(
         confidential=report.confidential,
         reporter=None
         if report.anonymous or contact is None
-        else ReporterView(name=contact.name, email=contact.email, phone=contact.phone),
+        else Reporter(name=contact.name, email=contact.email, phone=contact.phone),
         region=RegionView(code=report.region, name=region_name(report.region)) if report.region else None,
         location=report.location,
         occurred_on=report.occurred_on,

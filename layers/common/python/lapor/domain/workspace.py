@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from lapor.domain.lifecycle import Status
-from lapor.domain.models import AgencyRef, Deadlines, Location, ReportKind
+from lapor.domain.models import AgencyRef, Deadlines, Location, Reporter, ReportKind
 
 Stage = Literal["verify", "follow_up", "resolve"]
 
@@ -37,14 +37,6 @@ class RegionView(BaseModel):
 
     code: str
     name: str | None
-
-
-class ReporterView(BaseModel):
-    """How to reach the reporter; the whole object is null for anonymous reports."""
-
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
 
 
 class DeliveryView(BaseModel):
@@ -98,7 +90,7 @@ class OfficialReport(BaseModel):
     description: str
     anonymous: bool
     confidential: bool
-    reporter: ReporterView | None = Field(description="Null when the report is anonymous or gave no contact.")
+    reporter: Reporter | None = Field(description="Null when the report is anonymous or gave no contact.")
     region: RegionView | None
     location: Location | None
     occurred_on: date | None

@@ -363,3 +363,50 @@ def test_on_a_phone_the_report_replaces_the_list(workspace_stack: Http, browser_
     axe_clean(page)
     page.click("#back")
     page.wait_for_selector("#inbox:visible")
+
+
+@pytest.fixture(scope="module")
+def mfa_stack() -> Iterator[Http]:
+    """A local stack deployed as production is: admins, supervisors and the national admin need TOTP."""
+    process, http = start_stack({"LAPOR_MFA": "required"})
+    try:
+        yield http
+    finally:
+        stop_stack(process)
+
+
+def test_an_admin_enrols_an_authenticator_then_signs_in_with_its_code(mfa_stack: Http, browser_page: Any):
+    stack, page = mfa_stack, browser_page
+    # Given an admin without an authenticator, where the deployment requires one of admins
+    page.goto(f"{stack.base}/officials.html")
+    page.wait_for_selector("#s-id")
+    page.fill("#s-id", "kemenkes-admin")
+    page.fill("#s-password", PASSWORD)
+    page.click("#password-form button[type=submit]")
+    # Then the page asks them to enrol before anything else, showing the setup key
+    page.wait_for_selector("#enrol-form:not([hidden])", timeout=15_000)
+    assert page.is_hidden("#workspace")
+    key = page.inner_text("#enrol-key").replace(" ", "")
+    assert key and page.get_attribute("#enrol-link", "href").startswith("otpauth://totp/")
+    axe_clean(page)
+    # When they enter the code their app shows (the local stack's moto accepts any six digits)
+    page.fill("#s-enrol-code", "123 456")
+    page.click("#enrol-form button[type=submit]")
+    page.wait_for_selector("#workspace:not([hidden])", timeout=15_000)
+    no_token_anywhere(page)
+    sign_out(page)
+    # Then the next sign-in asks for the code after the password
+    page.fill("#s-id", "kemenkes-admin")
+    page.fill("#s-password", PASSWORD)
+    page.click("#password-form button[type=submit]")
+    page.wait_for_selector("#totp-form:not([hidden])", timeout=15_000)
+    page.fill("#s-code", "123")
+    page.click("#totp-form button[type=submit]")
+    assert page.wait_for_selector("#signin-errors .alert").inner_text() == "Masukkan 6 digit angka."
+    page.fill("#s-code", "654321")
+    page.click("#totp-form button[type=submit]")
+    page.wait_for_selector("#workspace:not([hidden])", timeout=15_000)
+    # ... while a liaison signs in with the password alone
+    sign_out(page)
+    sign_in(page, stack, "kemenkes-lo1")
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@ BENCHMARKS = {
     "inbox": "bench.inbox:run",
     "latency": "bench.latency:run",
     "load": "bench.load:run",
+    "contention": "bench.contention:run",
 }
 
 

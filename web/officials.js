@@ -342,7 +342,7 @@ function timelineLine(e) {
   if (e.delivery) {
     const d = e.delivery;
     const msg = t(`msg.${d.message}`) === `msg.${d.message}` ? d.message : t(`msg.${d.message}`);
-    label = t(d.state === 'sent' ? 'tl.delivered' : 'tl.undeliverable', { channel: t(`ch.${d.channel}`), message: msg, code: d.code || '' });
+    label = t(d.state === 'sent' ? 'tl.delivered' : 'tl.failed', { channel: t(`ch.${d.channel}`), message: msg, code: d.code || '' });
     label += ` — ${t('p.to', { who: d.recipient ? officialName(d.recipient) : t('p.reporter_short') })}`;
   } else if (e.recipients?.length) {
     label += ` — ${t('p.to', { who: e.recipients.map(officialName).join(', ') })}`;

@@ -8,7 +8,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
 
-from lapor.adapters.schema import DUE_INDEX
+from lapor.adapters.schema import DUE_INDEX, UNDELIVERED_INDEX
 from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig
@@ -46,15 +46,19 @@ class SlaSchedule(Construct):
         role = self.handler.role
         # Due reports come from the index; each is re-read and escalated or auto-closed with a
         # conditional write, so a run that overlaps another never escalates twice. Escalation messages
-        # ride in the report's outbox (the router relays them), so sla_check never sends to the queue.
+        # ride in the report's outbox (the router relays them). The re-drive reads reports with
+        # messages in doubt from the undelivered index and their sent markers (a Query of the
+        # report's partition), then drops or updates the pending-messages item and re-enqueues
+        # what never went out: the only messages sla_check sends to the queue itself.
         iam.table(
             role,
             data.reports,
             # DeleteItem: an auto-closed report's inbox entries change in the same transaction.
             ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
-            query_indexes=[DUE_INDEX],
+            query_indexes=[DUE_INDEX, UNDELIVERED_INDEX],
         )
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
+        iam.send_to(role, notify_queue.queue)
         iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
         # A failed run is not retried by Lambda: the next scheduled run picks up the same due items.

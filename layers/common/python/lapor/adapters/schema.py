@@ -8,6 +8,12 @@ Two sparse indexes hang off the report item:
   present only while a deadline is pending, so the SLA checker Queries due items and never Scans.
 - ``period``: ``period`` = WIB month ``YYYY-MM`` of creation, ``period_sk`` = ``<agency>#<id>`` (statistics).
 
+One more sparse index hangs off the report's pending-messages item ``sk = "OUTBOX"``:
+
+- ``undelivered``: ``undelivered_shard`` (number) and ``undelivered_at`` (UTC ISO instant of the
+  latest change that queued messages); present while some of those messages may not have gone out,
+  so the SLA checker's re-drive Queries only reports with messages in doubt.
+
 Officials' inboxes read inbox entries (``sk = "INBOX#<scope key>"``, one per scope a report is listed
 in, see ``lapor.domain.inbox``) through four indexes, and per-scope counters
 (``pk = "COUNT#<scope key>"``, ``sk = <status>``, attribute ``n``):
@@ -113,6 +119,7 @@ WORK_CREATED_INDEX = "work_created"
 WORK_STATUS_INDEX = "work_status"
 WORK_DUE_INDEX = "work_due"
 INBOX_INDEXES = (WORK_INDEX, WORK_CREATED_INDEX, WORK_STATUS_INDEX, WORK_DUE_INDEX)
+UNDELIVERED_INDEX = "undelivered"
 
 REPORTS = TableSpec(
     logical_id="Reports",
@@ -128,6 +135,9 @@ REPORTS = TableSpec(
         Index(WORK_STATUS_INDEX, Key("ws"), Key("wd")),
         # Keys only: counting a scope's overdue reports reads ~9,000 entries per request.
         Index(WORK_DUE_INDEX, Key("wk"), Key("wo"), projection="KEYS_ONLY"),
+        Index(
+            UNDELIVERED_INDEX, Key("undelivered_shard", "N"), Key("undelivered_at"), projection="KEYS_ONLY"
+        ),
     ),
     stream_view_type="NEW_AND_OLD_IMAGES",
 )

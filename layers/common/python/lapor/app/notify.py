@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -121,6 +121,11 @@ def deliver(
         outcome.failed.append("report-missing")
         return outcome
     to_reporter = notification.recipient == REPORTER
+    if not to_reporter and notification.recipient not in directory.officials_by_id:
+        # The official left the directory after the message was queued: say so once, on the timeline.
+        _record_unaddressable(notification, report, reports, now=now)
+        outcome.failed.append("no-address")
+        return outcome
     deferred = False
     retry_after = 0
     for delivery in deliveries_for(notification, report, directory, sms_enabled=sms_enabled):
@@ -187,22 +192,63 @@ def _send(
     return sms.send(phone, render_sms(notification, report, directory, to_reporter=to_reporter))
 
 
+def _record_unaddressable(
+    notification: Notification, report: Report, reports: ReportRepository, *, now: datetime
+) -> None:
+    marker = f"{notification.id}#none"
+    if not reports.claim_delivery(report.id, marker, now=now, lease_seconds=CLAIM_LEASE_SECONDS):
+        return
+    reports.finish_delivery(report.id, marker, state="failed", provider_id=None, now=now)
+    note = f"{notification.event.value} to {notification.recipient} undeliverable (not in the directory)"
+    event = undeliverable_event(
+        report, now, note, recipients=[notification.recipient], message=notification.event.value
+    )
+    reports.add_event(report.id, event)
+
+
 def _undeliverable(
     notification: Notification, delivery: Delivery, report: Report, now: datetime, code: str | None
 ) -> TimelineEvent:
     # Operators see which message could not be delivered and why; the address itself is never recorded.
     who = "reporter" if notification.recipient == REPORTER else notification.recipient
+    note = f"{delivery.channel} to {who} for {notification.event.value} undeliverable ({code or 'rejected'})"
+    return undeliverable_event(
+        report,
+        now,
+        note,
+        recipients=[notification.recipient],
+        channel=delivery.channel,
+        message=notification.event.value,
+        code=code or "rejected",
+    )
+
+
+def undeliverable_event(
+    report: Report,
+    now: datetime,
+    note: str,
+    *,
+    recipients: Sequence[str] = (),
+    channel: str | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> TimelineEvent:
+    """An internal timeline entry: a message that did not, or will not, reach its recipient.
+
+    ``recipients``, ``channel``, ``message`` (the event) and ``code`` let the officials' view say it
+    in the reader's language; ``note`` says it for operators reading the table.
+    """
     return TimelineEvent(
         at=now,
         status=report.status,
         action="undeliverable",
         actor="system",
-        note=f"{delivery.channel} to {who} for {notification.event.value} undeliverable ({code or 'rejected'})",
+        note=note,
         public=False,
-        recipients=[notification.recipient],
-        channel=delivery.channel,
-        message=notification.event.value,
-        code=code or "rejected",
+        recipients=list(recipients),
+        channel=channel,
+        message=message,
+        code=code,
     )
 
 

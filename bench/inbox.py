@@ -162,7 +162,8 @@ def run(options: Options) -> list[Figure]:
             if params.get("TableName") == reports_table:
                 meter["n"] += 1
 
-        dynamodb.meta.events.register("before-call.dynamodb", count)
+        # before-parameter-build sees the API parameters (TableName); before-call only the wire body.
+        dynamodb.meta.events.register("before-parameter-build.dynamodb", count)
         now = datetime.now(UTC)
         requests_at: dict[str, dict[int, int]] = {}
         stored = 0

@@ -36,7 +36,9 @@ CHECKS = (
 )
 MAX_EXAMPLES = 30
 SEED = 20261129
-OPERATIONS = 7  # GET/POST /reports…, /categories, /stats, /inbox, feedback, actions
+# GET/POST /reports…, /categories, /stats, /inbox, /inbox/summary, /me, /officials, /agencies,
+# /auth/config, feedback, actions
+OPERATIONS = 12
 
 
 @dataclass(frozen=True)

@@ -83,5 +83,5 @@ def test_cli_syncs_by_pool_id(pool, capsys):
     client, pool_id = pool
     code = main(["sync-officials", str(TEST_DIRECTORY), "--user-pool-id", pool_id, "--no-invite"])
     assert code == 0
-    assert "created   19" in capsys.readouterr().out
-    assert len(users(client, pool_id)) == 19
+    assert "created   20" in capsys.readouterr().out
+    assert len(users(client, pool_id)) == 20

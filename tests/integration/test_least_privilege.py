@@ -385,4 +385,3 @@ def test_role_grants_exactly_what_the_code_calls(
     # Then they are the same set: nothing granted that no code calls, nothing called that is not granted
     assert access.service_grants <= deployed, "an event source's permissions are missing"
     assert sorted(deployed - access.service_grants) == sorted(called)
-

@@ -712,3 +712,85 @@ def test_outputs_operators_rely_on(synth: Synth) -> None:
         assert name in outputs, name
     reports_id, _ = synth.one("AWS::DynamoDB::Table", "DataReports")
     assert outputs["ReportsTableName"]["Value"] == {"Ref": reports_id}
+
+
+# ---- context options --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def variant(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The stack of a second stage in the same account: identity and SMS logging imported, SnapStart on."""
+    from tests.infra.conftest import SKIP_BUNDLING, load_app_module
+
+    outdir = tmp_path_factory.mktemp("cdk.variant")
+    context = {
+        **SKIP_BUNDLING,
+        "stage": "test",
+        "sesIdentity": "existing",
+        "smsDeliveryStatus": "existing",
+        "snapStart": "true",
+    }
+    load_app_module().build_app(context=context, outdir=str(outdir), nag=False).synth()
+    return json.loads((outdir / "Lapor-test.template.json").read_text())
+
+
+def test_an_existing_ses_identity_is_used_not_created(variant: dict[str, Any]) -> None:
+    resources = variant["Resources"].values()
+    assert not [r for r in resources if r["Type"] == "AWS::SES::EmailIdentity"]
+    assert not [name for name in variant["Outputs"] if name.startswith("SesDkimRecord")]
+    # ... while sending and Cognito still name it, by ARN
+    [pool] = [r for r in resources if r["Type"] == "AWS::Cognito::UserPool"]
+    assert ":identity/lapor.example.go.id" in json.dumps(
+        pool["Properties"]["EmailConfiguration"]["SourceArn"]
+    )
+    # ... and the account's SMS settings and log group are another stage's: only a subscription here
+    assert not [
+        r for r in resources if r["Type"] == "AWS::IAM::Role" and "sns.amazonaws.com" in json.dumps(r)
+    ]
+    assert not [r for r in resources if r["Type"] == "Custom::AWS"]
+    [subscription] = [r for r in resources if r["Type"] == "AWS::Logs::SubscriptionFilter"]
+    assert "DirectPublishToPhoneNumber/Failure" in json.dumps(subscription["Properties"]["LogGroupName"])
+
+
+def test_snap_start_publishes_a_version_and_the_api_invokes_its_alias(variant: dict[str, Any]) -> None:
+    resources = variant["Resources"]
+    [(intake_id, intake)] = [
+        (n, r)
+        for n, r in resources.items()
+        if n.startswith("IntakeApiFunction") and r["Type"] == "AWS::Lambda::Function"
+    ]
+    assert intake["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    [(alias_id, alias)] = [(n, r) for n, r in resources.items() if r["Type"] == "AWS::Lambda::Alias"]
+    assert alias["Properties"]["Name"] == "live"
+    [version] = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Version"]
+    assert version["Properties"]["FunctionName"] == {"Ref": intake_id}
+    for method in (r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Method"):
+        if method["Properties"]["HttpMethod"] != "OPTIONS":
+            assert alias_id in json.dumps(method["Properties"]["Integration"]["Uri"])
+    assert "ApiFunctionAlias" in variant["Outputs"]
+
+
+def test_sms_settings_sms_max_price_and_delivery_status(synth: Synth) -> None:
+    # Given the default stage: the notify function's per-message cap, above one part to Indonesia
+    from bench.prices import PRICES
+
+    notify = synth.function(FUNCTIONS["notify"])[1]["Properties"]["Environment"]["Variables"]
+    assert float(notify["LAPOR_SMS_MAX_PRICE"]) >= PRICES.sms_indonesia_per_part_usd
+    # Then the account's SMS settings name the delivery-status role and log every failure
+    [settings] = [r for r in synth.resources.values() if r["Type"] == "Custom::AWS"]
+    create = json.dumps(settings["Properties"]["Create"])
+    assert "setSMSAttributes" in create and "DeliveryStatusIAMRole" in create
+    assert '\\"DeliveryStatusSuccessSamplingRate\\":\\"0\\"' in create
+    role_id, role = synth.one("AWS::IAM::Role", "SmsDeliveryStatusLoggingRole")
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "sns.amazonaws.com"
+    }
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
+    assert role_id in create
+    # ... and the failures reach the sms_status function through a subscription filter on FAILURE lines
+    sms_status_id, _ = synth.function(FUNCTIONS["sms_status"])
+    [subscription] = synth.of_type("AWS::Logs::SubscriptionFilter").values()
+    assert subscription["Properties"]["DestinationArn"] == {"Fn::GetAtt": [sms_status_id, "Arn"]}
+    assert subscription["Properties"]["FilterPattern"] == '{ $.status = "FAILURE" }'

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from pathlib import Path
-
 from datetime import UTC, datetime
+from pathlib import Path
 
 from lapor.adapters.directory_file import load_directory_file
 from lapor.domain.directory import Directory, DirectoryError, Role

@@ -25,6 +25,7 @@ BENCHMARKS = {
     "sla_scan": "bench.sla_scan:run",
     "latency": "bench.latency:run",
     "load": "bench.load:run",
+    "contention": "bench.contention:run",
 }
 
 

@@ -84,7 +84,7 @@ class IntakeApi(Construct):
         iam.table(
             role,
             data.reports,
-            ["GetItem", "Query", "PutItem"],
+            ["GetItem", "Query", "PutItem", "UpdateItem"],
             query_indexes=[INBOX_INDEX, PERIOD_INDEX],
         )
         # Directory document and the officials' open-report counters (changed with actions).

@@ -89,6 +89,20 @@ class Observability(Construct):
             c.NOTIFY_OLDEST_MESSAGE_ALARM_S,
             "notifications wait more than 15 minutes",
         )
+        # The SLA checker re-enqueues messages that never went out (lapor.app.redrive): each one is a
+        # loss somewhere between the router and the notifier, healed but worth an operator's look.
+        self._alarm(
+            "NotificationsRedriven",
+            _lapor_metric("NotificationsRedriven"),
+            1,
+            "messages were lost on the way to the notifier and enqueued again by the SLA checker",
+        )
+        self._alarm(
+            "NotificationsAbandoned",
+            _lapor_metric("NotificationsAbandoned"),
+            1,
+            "messages were never delivered after every re-drive: see the report's timeline",
+        )
         server_errors = api.deployment_stage.metric_server_error(period=FIVE_MINUTES, statistic="Sum")
         self._alarm("Api5xx", server_errors, 1, "the API answered 5xx (the contract says never)")
         sms_spend = cloudwatch.Metric(
@@ -293,3 +307,14 @@ class Observability(Construct):
             ),
         )
         return dashboard
+
+
+def _lapor_metric(name: str) -> cloudwatch.Metric:
+    """One of the functions' own metrics (powertools publishes them with the ``service`` dimension)."""
+    return cloudwatch.Metric(
+        namespace=c.METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": c.SERVICE_NAME},
+        statistic=cloudwatch.Stats.SUM,
+        period=FIVE_MINUTES,
+    )

@@ -94,7 +94,7 @@ class Router(Construct):
         # (TransactWriteItems is authorised by the per-item PutItem/UpdateItem).
         # The stream record carries the report, so it is never read back; the transaction Puts the
         # report and its event and Updates the official's counter in the directory table.
-        iam.table(role, data.reports, ["PutItem"])
+        iam.table(role, data.reports, ["PutItem", "UpdateItem"])
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
         iam.key(role, data.key, iam.KMS_SEND)
         stream_arn = data.reports.table_stream_arn

@@ -8,7 +8,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
 
-from lapor.adapters.schema import DUE_INDEX
+from lapor.adapters.schema import DUE_INDEX, UNDELIVERED_INDEX
 from lapor.app.calendar_check import CALENDAR_CHECK
 from lapor_infra import constants as c
 from lapor_infra import iam
@@ -47,13 +47,20 @@ class SlaSchedule(Construct):
         role = self.handler.role
         # Due reports come from the index; each is re-read and escalated or auto-closed with a
         # conditional write, so a run that overlaps another never escalates twice. Escalation messages
-        # ride in the report's outbox (the router relays them), so sla_check never sends to the queue.
-        # The base table is never queried: due reports come from the index, each is read (GetItem)
-        # and rewritten whole with its events in one transaction (Puts). Escalations change no
-        # official's open-report counter, so the directory is only read (its document).
-        iam.table(role, data.reports, ["GetItem", "PutItem"], query_indexes=[DUE_INDEX])
+        # ride in the report's outbox (the router relays them). The re-drive reads reports with
+        # messages in doubt from the undelivered index and their sent markers (a Query of the
+        # report's partition), then drops or updates the pending-messages item and re-enqueues
+        # what never went out: the only messages sla_check sends to the queue itself.
+        iam.table(
+            role,
+            data.reports,
+            ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
+            query_indexes=[DUE_INDEX, UNDELIVERED_INDEX],
+        )
+        # Escalations change no official's open-report counter, so the directory is only read.
         iam.table(role, data.directory, ["GetItem"])
-        iam.key(role, data.key, iam.KMS_USE)
+        iam.send_to(role, notify_queue.queue)
+        iam.key(role, data.key, iam.KMS_SEND)
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
         # A failed run is not retried by Lambda: the next scheduled run picks up the same due items.
         self.handler.function.configure_async_invoke(retry_attempts=0, max_event_age=Duration.minutes(5))

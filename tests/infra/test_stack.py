@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from lapor.adapters.schema import ALL_TABLES, DIRECTORY, DUE_INDEX, IDEMPOTENCY, REPORTS, TableSpec
+from lapor.adapters.schema import (
+    ALL_TABLES,
+    DIRECTORY,
+    DUE_INDEX,
+    IDEMPOTENCY,
+    REPORTS,
+    UNDELIVERED_INDEX,
+    TableSpec,
+)
 from lapor.settings import ENVIRONMENT
 from tests.infra.conftest import Synth
 
@@ -90,7 +98,7 @@ def test_reports_stream_carries_old_and_new_images(synth: Synth) -> None:
     assert (
         _table(synth, REPORTS)["Properties"]["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     )
-    assert {index.name for index in REPORTS.indexes} == {"inbox", "due", "period", "sms"}
+    assert {index.name for index in REPORTS.indexes} == {"inbox", "due", "period", "undelivered", "sms"}
 
 
 @pytest.mark.parametrize("spec", ALL_TABLES, ids=lambda spec: spec.logical_id)
@@ -634,7 +642,7 @@ def test_sms_publish_is_region_bound_and_notify_only(synth: Synth) -> None:
         assert deny[0]["Resource"] == "arn:aws:sns:*:*:*"
 
 
-def test_sla_check_queries_only_the_due_index(synth: Synth) -> None:
+def test_sla_check_queries_only_the_due_and_undelivered_indexes(synth: Synth) -> None:
     statements = synth.function_statements(FUNCTIONS["sla_check"])
     index_resources = [
         json.dumps(resource)
@@ -642,10 +650,32 @@ def test_sla_check_queries_only_the_due_index(synth: Synth) -> None:
         for resource in _resources(statement)
         if "/index/" in json.dumps(resource)
     ]
-    assert index_resources
-    assert all(f"/index/{DUE_INDEX}" in resource for resource in index_resources)
+    assert {
+        index for index in (DUE_INDEX, UNDELIVERED_INDEX) if any(index in r for r in index_resources)
+    } == {
+        DUE_INDEX,
+        UNDELIVERED_INDEX,
+    }
+    assert all(f"/index/{DUE_INDEX}" in r or f"/index/{UNDELIVERED_INDEX}" in r for r in index_resources)
+    # It sends nothing itself but the re-drive of lost messages, to the notify queue alone
     actions = _all_actions(statements)
-    assert not any(action.startswith(("ses:", "sns:", "sqs:")) for action in actions)
+    assert not any(action.startswith(("ses:", "sns:")) for action in actions)
+    assert {action for action in actions if action.startswith("sqs:")} == {"sqs:SendMessage"}
+    notify_queue_id, _ = synth.one("AWS::SQS::Queue", "NotifyQueue6")
+    sqs_resources = [
+        json.dumps(_resources(s)) for s in statements if any(a.startswith("sqs:") for a in _actions(s))
+    ]
+    assert sqs_resources and all(notify_queue_id in r for r in sqs_resources)
+
+
+def test_lost_message_redrives_and_abandons_raise_alarms(synth: Synth) -> None:
+    alarms = synth.template["Resources"].values()
+    names = {
+        a["Properties"]["MetricName"]
+        for a in alarms
+        if a["Type"] == "AWS::CloudWatch::Alarm" and "MetricName" in a["Properties"]
+    }
+    assert {"NotificationsRedriven", "NotificationsAbandoned"} <= names
 
 
 def test_notify_table_access_is_limited_to_markers_and_reads(synth: Synth) -> None:

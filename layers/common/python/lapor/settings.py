@@ -29,6 +29,7 @@ ENVIRONMENT = {
     "LAPOR_USER_POOL_ID": "user_pool_id",
     "LAPOR_CORS_ORIGINS": "cors_origins",
     "LAPOR_SLA_ALLOW_FUTURE_NOW": "sla_allow_future_now",
+    "LAPOR_REDRIVE_AFTER_SECONDS": "redrive_after_seconds",
 }
 
 
@@ -61,6 +62,9 @@ class Settings(BaseModel):
     # Only the local stack may run the SLA checker "in the future": deployed, a typo would escalate
     # and auto-close reports early, which cannot be undone.
     sla_allow_future_now: bool = False
+    # Messages queued longer ago than this and not confirmed are enqueued again by the SLA checker.
+    # Longer than the notifier's own retries (about a minute) and a claim's lease (two minutes).
+    redrive_after_seconds: int = Field(default=600, ge=180)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -11,6 +11,12 @@ Two sparse indexes hang off the report item:
 - ``sms``: ``sms_message_id`` = SNS's message id, on the sent markers of SMS only (keys only): SNS's
   delivery-status log names a failed SMS by that id, and this index leads back to its report.
 
+One more sparse index hangs off the report's pending-messages item ``sk = "OUTBOX"``:
+
+- ``undelivered``: ``undelivered_shard`` (number) and ``undelivered_at`` (UTC ISO instant of the
+  latest change that queued messages); present while some of those messages may not have gone out,
+  so the SLA checker's re-drive Queries only reports with messages in doubt.
+
 The directory table holds the directory document and the officials' open-report counters, which live
 apart from the document so that reloading a directory never resets them.
 """
@@ -105,6 +111,7 @@ DUE_INDEX = "due"
 PERIOD_INDEX = "period"
 SMS_INDEX = "sms"
 SMS_MESSAGE_ATTRIBUTE = "sms_message_id"
+UNDELIVERED_INDEX = "undelivered"
 
 REPORTS = TableSpec(
     logical_id="Reports",
@@ -116,6 +123,9 @@ REPORTS = TableSpec(
         Index(DUE_INDEX, Key("due_shard", "N"), Key("due_at"), projection="INCLUDE", include=("due_stage",)),
         Index(PERIOD_INDEX, Key("period"), Key("period_sk")),
         Index(SMS_INDEX, Key(SMS_MESSAGE_ATTRIBUTE), projection="KEYS_ONLY"),
+        Index(
+            UNDELIVERED_INDEX, Key("undelivered_shard", "N"), Key("undelivered_at"), projection="KEYS_ONLY"
+        ),
     ),
     stream_view_type="NEW_AND_OLD_IMAGES",
 )

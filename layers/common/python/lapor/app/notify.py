@@ -136,6 +136,11 @@ def deliver(
         outcome.failed.append("report-missing")
         return outcome
     to_reporter = notification.recipient == REPORTER
+    if not to_reporter and notification.recipient not in directory.officials_by_id:
+        # The official left the directory after the message was queued: say so once, on the timeline.
+        _record_unaddressable(notification, report, reports, now=now)
+        outcome.failed.append("no-address")
+        return outcome
     deferred = False
     awaiting_verification = False
     retry_after = 0
@@ -173,12 +178,14 @@ def deliver(
             reports.add_event(
                 report.id,
                 undeliverable_event(
-                    recipient=notification.recipient,
-                    event=notification.event.value,
-                    channel=delivery.channel,
-                    report=report,
-                    now=now,
-                    code=error.code,
+                    report,
+                    now,
+                    undeliverable_note(
+                        recipient=notification.recipient,
+                        event=notification.event.value,
+                        channel=delivery.channel,
+                        code=error.code,
+                    ),
                 ),
             )
             outcome.failed.append(delivery.channel)
@@ -225,21 +232,30 @@ def _send(
     return sms.send(phone, render_sms(notification, report, directory, to_reporter=to_reporter))
 
 
-def undeliverable_event(
-    *, recipient: str, event: str, channel: str, report: Report, now: datetime, code: str | None
-) -> TimelineEvent:
-    """The internal timeline entry for a message that could not be delivered, with the reason's code.
+def _record_unaddressable(
+    notification: Notification, report: Report, reports: ReportRepository, *, now: datetime
+) -> None:
+    marker = f"{notification.id}#none"
+    if not reports.claim_delivery(report.id, marker, now=now, lease_seconds=CLAIM_LEASE_SECONDS):
+        return
+    reports.finish_delivery(report.id, marker, state="failed", provider_id=None, now=now)
+    note = f"{notification.event.value} to {notification.recipient} undeliverable (not in the directory)"
+    reports.add_event(report.id, undeliverable_event(report, now, note))
+
+
+def undeliverable_note(*, recipient: str, event: str, channel: str, code: str | None) -> str:
+    """What the timeline says of a message that could not be delivered, with the reason's code.
 
     Operators see which message could not be delivered and why; the address itself is never recorded.
     """
     who = "reporter" if recipient == REPORTER else recipient
+    return f"{channel} to {who} for {event} undeliverable ({code or 'rejected'})"
+
+
+def undeliverable_event(report: Report, now: datetime, note: str) -> TimelineEvent:
+    """An internal timeline entry: a message that did not, or will not, reach its recipient."""
     return TimelineEvent(
-        at=now,
-        status=report.status,
-        action="undeliverable",
-        actor="system",
-        note=f"{channel} to {who} for {event} undeliverable ({code or 'rejected'})",
-        public=False,
+        at=now, status=report.status, action="undeliverable", actor="system", note=note, public=False
     )
 
 

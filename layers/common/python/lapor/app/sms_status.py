@@ -17,7 +17,7 @@ from datetime import datetime
 
 from lapor.adapters.channels import redact_contacts
 from lapor.adapters.repository import ReportRepository
-from lapor.app.notify import undeliverable_event
+from lapor.app.notify import undeliverable_event, undeliverable_note
 from lapor.observability import logger, metrics
 
 # A carrier's reason is kept short on the timeline; the full line stays in the delivery-status log.
@@ -68,12 +68,11 @@ def record_sms_failures(
         reports.add_event(
             report_id,
             undeliverable_event(
-                recipient=parts[-1],
-                event=parts[1],
-                channel="sms",
-                report=report,
-                now=now,
-                code=f"carrier: {reason}",
+                report,
+                now,
+                undeliverable_note(
+                    recipient=parts[-1], event=parts[1], channel="sms", code=f"carrier: {reason}"
+                ),
             ),
         )
         summary.recorded.append(report_id)

@@ -36,8 +36,9 @@ Measure the pipeline on this machine, print a table and write the figures as JSO
 benchmarks (in run order):
   layer_size         size of the built layer asset in cdk.out (skipped without `make synth`)
   cold_import        import time of each function's entry module vs `import boto3` (fresh processes)
+  deployed_import    the same as deployed: layer built like the stack's, read-only, runtime's Python
   warm_intake        warm POST /reports handler time vs a bare put_item, in-process moto
-  dynamodb_requests  DynamoDB requests per report from submit through dispatch, by operation
+  dynamodb_requests  DynamoDB requests per report, and what 1,000 reports cost by service (report_cost)
   sla_scan           one SLA run against N open reports of which 50 are due: items read, requests, time
   inbox              GET /inbox per scope for an agency with 50 and 5,000 open reports: p50/p95, requests
   latency            the local stack over HTTP at 5, 20 and 50 reports/s: submit -> dispatched, -> email

@@ -241,12 +241,25 @@ class QueuePoller(threading.Thread):
             "receiptHandle": message["ReceiptHandle"],
             "body": message["Body"],
             "attributes": message.get("Attributes", {}),
-            "messageAttributes": message.get("MessageAttributes", {}),
+            "messageAttributes": {
+                name: _lambda_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+            },
             "md5OfBody": message.get("MD5OfBody", ""),
             "eventSource": "aws:sqs",
             "eventSourceARN": self.queue_arn,
             "awsRegion": "ap-southeast-3",
         }
+
+
+def _lambda_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    """A ReceiveMessage attribute (``StringValue``, ``DataType``) as Lambda's SQS event spells it."""
+    return {
+        "stringValue": value.get("StringValue"),
+        "binaryValue": value.get("BinaryValue"),
+        "stringListValues": value.get("StringListValues", []),
+        "binaryListValues": value.get("BinaryListValues", []),
+        "dataType": value.get("DataType", "String"),
+    }
 
 
 class Schedule(threading.Thread):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from lapor.app.calendar_check import CALENDAR_CHECK, check_calendar
 from lapor.app.redrive import redrive_undelivered
 from lapor.app.sla import run_sla_check
 from lapor.observability import logger, metrics
@@ -37,8 +38,10 @@ def as_of(event: dict[str, Any], svc: Services) -> datetime:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Run one bounded SLA check; returns its summary."""
+    """Run one bounded SLA check (or, for ``{"check": "calendar"}``, the daily calendar check); its summary."""
     svc = services()
+    if (event or {}).get("check") == CALENDAR_CHECK:
+        return check_calendar(svc.directory(), svc.clock())
     now, directory = as_of(event, svc), svc.directory()
     summary = run_sla_check(
         reports=svc.reports,

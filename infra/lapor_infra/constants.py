@@ -12,6 +12,8 @@ from pathlib import Path
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 
+from lapor_infra.interpreters import python_build
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 LAYER_DIR = REPO_ROOT / "layers" / "common"
@@ -19,10 +21,14 @@ SHARED_PACKAGE_DIR = LAYER_DIR / "python" / "lapor"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 CONSTRAINTS = REPO_ROOT / "constraints.txt"
 
-# The newest Python Lambda offers in this aws-cdk-lib, on Graviton. Bundling derives its pip
+# The newest Python Lambda offers in this aws-cdk-lib for which this machine has an interpreter to
+# compile the layer's bytecode (lapor_infra.interpreters), on Graviton. Bundling derives its pip
 # ``--python-version`` and ``--platform`` from these two, so they cannot disagree.
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+PYTHON_BUILD = python_build()
+RUNTIME = PYTHON_BUILD.runtime
 ARCHITECTURE = lambda_.Architecture.ARM_64
+# Where Lambda mounts a layer's python/ folder: the paths recorded in the bytecode (tracebacks).
+LAYER_MOUNT = "/opt/python"
 PIP_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 # Provided by the Lambda runtime; never bundled (a second botocore in the layer would shadow it).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
@@ -80,7 +86,14 @@ NOTIFY = FunctionSpec(
     Duration.seconds(30),
     "Lapor notifier: sends queued email (SES) and SMS (SNS), each exactly once",
 )
-ALL_FUNCTIONS = (INTAKE, ROUTE, SLA_CHECK, NOTIFY)
+SMS_STATUS = FunctionSpec(
+    "sms_status",
+    "sms_status_app",
+    256,
+    Duration.seconds(30),
+    "Lapor SMS delivery status: records SMS the carrier failed (SNS delivery-status log) on the report",
+)
+ALL_FUNCTIONS = (INTAKE, ROUTE, SLA_CHECK, NOTIFY, SMS_STATUS)
 
 # Queues. The notify queue's visibility timeout must cover six function timeouts (AWS guidance for
 # SQS event sources), so a slow batch is never delivered twice while it is still running.
@@ -101,6 +114,10 @@ ROUTE_PARALLELIZATION = 2
 SLA_RETRY_ATTEMPTS = 3
 SLA_MAX_EVENT_AGE = Duration.minutes(10)
 
+# Scheduler -> sla_check's calendar check: daily, 00:30 WIB.
+CALENDAR_CHECK_CRON = {"minute": "30", "hour": "0"}
+TIME_ZONE = "Asia/Jakarta"
+
 # Alarm thresholds.
 ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000  # reports must reach officials within seconds, not minutes
 NOTIFY_OLDEST_MESSAGE_ALARM_S = 15 * 60
@@ -119,6 +136,8 @@ OUTPUT_USER_POOL_CLIENT = "UserPoolClientId"
 OUTPUT_OPS_TOPIC = "OpsTopicArn"
 OUTPUT_DASHBOARD = "DashboardName"
 OUTPUT_SLA_FUNCTION = "SlaCheckFunctionName"
+OUTPUT_SMS_DELIVERY_ROLE = "SmsDeliveryStatusRoleArn"
+OUTPUT_API_ALIAS = "ApiFunctionAlias"
 
 # The report item's scalar flag that a change put messages in its outbox: written by lapor.repository,
 # matched by the router's event filter (list contents cannot be matched by Lambda event filters).

@@ -127,6 +127,51 @@ class Observability(Construct):
             "SesBounceRate", bounce_rate, 0.05, "SES bounce rate above 5% (SES reviews accounts at 5%)"
         )
 
+        # What the functions report about deliveries and the calendar (powertools metrics, by service).
+        for construct_id, metric_name, threshold, period, description in (
+            (
+                "DeliveryConfigurationErrors",
+                "DeliveryConfigurationErrors",
+                1,
+                FIVE_MINUTES,
+                "the deployment cannot send (access denied, SES sandbox recipient, paused sending): "
+                "messages are recorded undeliverable until it is fixed",
+            ),
+            (
+                "SmsDeliveryFailures",
+                "SmsDeliveryFailures",
+                1,
+                Duration.hours(1),
+                "carriers failed SMS that SNS accepted (max price, blocked or unreachable numbers)",
+            ),
+            (
+                "MailAwaitingSenderVerification",
+                "NotificationsAwaitingSenderVerification",
+                1,
+                Duration.hours(1),
+                "email waits for the sender domain's DKIM verification in SES (publish the SesDkimRecord "
+                "outputs in DNS)",
+            ),
+            (
+                "CalendarWithoutJointLeave",
+                "CalendarYearsWithoutJointLeave",
+                1,
+                Duration.days(1),
+                "the holiday calendar lacks this or next year's cuti bersama: add the decree's days to the "
+                "directory's calendar.extra_holidays (docs/operations.md)",
+            ),
+        ):
+            metric = cloudwatch.Metric(
+                namespace=c.METRICS_NAMESPACE,
+                metric_name=metric_name,
+                dimensions_map={"service": c.SERVICE_NAME},
+                statistic=cloudwatch.Stats.MAXIMUM
+                if metric_name.startswith("Calendar")
+                else cloudwatch.Stats.SUM,
+                period=period,
+            )
+            self._alarm(construct_id, metric, threshold, description)
+
         self.dashboard = self._dashboard(
             config, api, functions, stream_consumer, dead_letter_queues, notify_queue
         )

@@ -17,6 +17,8 @@ from lapor.adapters.aws import client as aws_client
 from lapor.adapters.schema import (
     DUE_INDEX,
     PERIOD_INDEX,
+    SMS_INDEX,
+    SMS_MESSAGE_ATTRIBUTE,
     UNDELIVERED_INDEX,
     WORK_CREATED_INDEX,
     WORK_DUE_INDEX,
@@ -288,14 +290,28 @@ class ReportRepository:
         return item["state"]["S"], claimed
 
     def finish_delivery(
-        self, report_id: str, delivery_id: str, *, state: str, provider_id: str | None, now: datetime
+        self,
+        report_id: str,
+        delivery_id: str,
+        *,
+        state: str,
+        provider_id: str | None,
+        now: datetime,
+        sms_message_id: str | None = None,
     ) -> None:
-        """Make a claimed delivery final: ``sent`` (with the provider's id) or ``failed`` (not retried)."""
+        """Make a claimed delivery final: ``sent`` (with the provider's id) or ``failed`` (not retried).
+
+        ``sms_message_id`` (SNS's message id of an SMS) puts the marker in the sparse ``sms`` index,
+        where SNS's delivery-status log finds it when the carrier fails the delivery later.
+        """
         values: dict[str, Any] = {":state": {"S": state}, ":at": {"S": utc_iso(now)}}
         expression = "SET #state = :state, finished_at = :at"
         if provider_id:
             values[":provider"] = {"S": provider_id}
             expression += ", provider_id = :provider"
+        if sms_message_id:
+            values[":sms"] = {"S": sms_message_id}
+            expression += f", {SMS_MESSAGE_ATTRIBUTE} = :sms"
         self.client.update_item(
             TableName=self.table,
             Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"{SENT_PREFIX}{delivery_id}"}},
@@ -303,6 +319,42 @@ class ReportRepository:
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues=values,
         )
+
+    def sms_delivery(self, sms_message_id: str) -> tuple[str, str] | None:
+        """The (report id, delivery id) of the SMS SNS sent as ``sms_message_id``, or None (one index Query)."""
+        items = self.client.query(
+            TableName=self.table,
+            IndexName=SMS_INDEX,
+            KeyConditionExpression=f"{SMS_MESSAGE_ATTRIBUTE} = :id",
+            ExpressionAttributeValues={":id": {"S": sms_message_id}},
+            Limit=1,
+        ).get("Items", [])
+        if not items:
+            return None
+        return items[0]["pk"]["S"].removeprefix("REPORT#"), items[0]["sk"]["S"].removeprefix(SENT_PREFIX)
+
+    def fail_sent_delivery(self, report_id: str, delivery_id: str, *, reason: str, now: datetime) -> bool:
+        """Turn a ``sent`` marker into ``failed`` (the carrier gave up later); False when it was not ``sent``.
+
+        Conditional, so a replayed delivery-status record changes the marker, and is recorded, once.
+        """
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"{SENT_PREFIX}{delivery_id}"}},
+                UpdateExpression="SET #state = :failed, failed_at = :at, failure = :reason",
+                ConditionExpression="#state = :sent",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":failed": {"S": "failed"},
+                    ":sent": {"S": "sent"},
+                    ":at": {"S": utc_iso(now)},
+                    ":reason": {"S": reason},
+                },
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def release_delivery(self, report_id: str, delivery_id: str) -> None:
         """Drop a claim whose send failed transiently, so the retry can send."""

@@ -7,6 +7,8 @@ Two sparse indexes hang off the report item:
 - ``due``: ``due_shard`` (number, 0..shards-1) and ``due_at`` (UTC ISO instant of the next deadline);
   present only while a deadline is pending, so the SLA checker Queries due items and never Scans.
 - ``period``: ``period`` = WIB month ``YYYY-MM`` of creation, ``period_sk`` = ``<agency>#<id>`` (statistics).
+- ``sms``: ``sms_message_id`` = SNS's message id, on the sent markers of SMS only (keys only): SNS's
+  delivery-status log names a failed SMS by that id, and this index leads back to its report.
 
 One more sparse index hangs off the report's pending-messages item ``sk = "OUTBOX"``:
 
@@ -114,6 +116,8 @@ def _projection(index: Index) -> dict[str, Any]:
 
 DUE_INDEX = "due"
 PERIOD_INDEX = "period"
+SMS_INDEX = "sms"
+SMS_MESSAGE_ATTRIBUTE = "sms_message_id"
 WORK_INDEX = "work"
 WORK_CREATED_INDEX = "work_created"
 WORK_STATUS_INDEX = "work_status"
@@ -129,6 +133,7 @@ REPORTS = TableSpec(
         # KEYS_ONLY + the stage fields keeps the SLA scan's read units proportional to due reports.
         Index(DUE_INDEX, Key("due_shard", "N"), Key("due_at"), projection="INCLUDE", include=("due_stage",)),
         Index(PERIOD_INDEX, Key("period"), Key("period_sk")),
+        Index(SMS_INDEX, Key(SMS_MESSAGE_ATTRIBUTE), projection="KEYS_ONLY"),
         # Officials' inboxes: only inbox entries carry these keys (see lapor.domain.inbox).
         Index(WORK_INDEX, Key("wk"), Key("wd")),
         Index(WORK_CREATED_INDEX, Key("wk"), Key("wc")),

@@ -8,7 +8,7 @@ import mimetypes
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ ROUTES = (
     ("/reports/{id}", ("reports", None)),
     ("/reports", ("reports",)),
     ("/categories", ("categories",)),
+    ("/regions", ("regions",)),
+    ("/messages", ("messages",)),
     ("/stats", ("stats",)),
     ("/inbox", ("inbox",)),
     ("/openapi.json", ("openapi.json",)),
@@ -51,14 +53,26 @@ def proxy_event(
     method: str,
     path: str,
     query: str,
-    headers: dict[str, str],
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
     body: bytes,
     *,
     resource: str,
     params: dict[str, str],
     claims: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy integration event, as Lambda receives it."""
+    """An API Gateway REST proxy integration event, as Lambda receives it.
+
+    ``headers`` may repeat a name (as pairs): like API Gateway, ``headers`` then keeps the last value
+    and ``multiValueHeaders`` every value in order.
+    """
+    header_pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    single: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in header_pairs:
+        # API Gateway groups a header's values under the spelling of its first occurrence.
+        key = next((k for k in multi_headers if k.lower() == name.lower()), name)
+        multi_headers.setdefault(key, []).append(value)
+        single[key] = value
     pairs = parse_qsl(query, keep_blank_values=True)
     multi: dict[str, list[str]] = {}
     for key, value in pairs:
@@ -74,7 +88,10 @@ def proxy_event(
         "stage": "local",
         "requestId": str(uuid.uuid4()),
         "requestTimeEpoch": int(time.time() * 1000),
-        "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+        "identity": {
+            "sourceIp": "127.0.0.1",
+            "userAgent": next((v for k, v in single.items() if k.lower() == "user-agent"), ""),
+        },
         "protocol": "HTTP/1.1",
         "accountId": "123456789012",
         "apiId": "local",
@@ -85,8 +102,8 @@ def proxy_event(
         "resource": resource,
         "path": path,
         "httpMethod": method,
-        "headers": dict(headers),
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "headers": single,
+        "multiValueHeaders": multi_headers,
         "queryStringParameters": dict(pairs) or None,
         "multiValueQueryStringParameters": multi or None,
         "pathParameters": params or None,
@@ -186,7 +203,7 @@ def make_server(
                     # What API Gateway's Cognito authorizer answers, before the function runs.
                     self._send(401, {"message": "Unauthorized"})
                     return
-            headers = {key: value for key, value in self.headers.items()}
+            headers = list(self.headers.items())  # every line, repeated names included
             event = proxy_event(
                 self.command,
                 url.path,

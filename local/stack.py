@@ -36,6 +36,7 @@ class LocalConfig:
     state_file: Path | None = None
     sla_interval: float = 60.0
     prefix: str = "lapor-local"
+    cors_origins: str = ""  # empty: the stack's own URL and its localhost twin
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> LocalConfig:
@@ -47,6 +48,7 @@ class LocalConfig:
             directory=Path(env["LAPOR_DIRECTORY"]) if env.get("LAPOR_DIRECTORY") else DEMO_DIRECTORY,
             state_file=Path(env["LAPOR_LOCAL_STATE"]) if env.get("LAPOR_LOCAL_STATE") else None,
             sla_interval=float(env.get("LAPOR_SLA_INTERVAL", "60")),
+            cors_origins=env.get("LAPOR_CORS_ORIGINS", ""),
         )
 
 
@@ -122,6 +124,9 @@ class LocalStack:
         port = self.http.server_address[1]
         self.url = f"http://{cfg.host}:{port}"
         os.environ.update(self.resources.environment(public_url=self.url))
+        # CORS on, as deployed: the pages' own origin, and the same stack under "localhost", which a
+        # browser treats as another site (so cross-origin answers can be tried locally).
+        os.environ["LAPOR_CORS_ORIGINS"] = cfg.cors_origins or f"{self.url},http://localhost:{port}"
         _prepare_imports()
 
         from ops.directory_ops import load_into

@@ -13,6 +13,7 @@ from lapor.adapters.directory_cache import DirectoryCache
 from lapor.adapters.outbox import NotifyQueue
 from lapor.adapters.repository import DirectoryStore, ReportRepository
 from lapor.domain.directory import Directory
+from lapor.domain.regions import RegionIndex
 from lapor.domain.workdays import WorkCalendar
 from lapor.settings import Settings
 
@@ -57,6 +58,12 @@ class Services:
     def directory(self) -> Directory:
         """The current directory."""
         return self.directory_cache.get()
+
+    def regions(self) -> RegionIndex:
+        """Kemendagri's regions, read from the package on first use."""
+        from lapor.adapters.regions_file import load_regions
+
+        return load_regions()
 
     def calendar(self) -> WorkCalendar:
         """The working-day calendar with the current directory's corrections."""

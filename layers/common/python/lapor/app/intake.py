@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from lapor.adapters.repository import IdempotencyRecord, KeyAlreadyUsed, ReportRepository
+from lapor.app.regions import known_region, region_ref
 from lapor.domain.directory import Directory
 from lapor.domain.errors import Conflict, InvalidInput, NotFound
 from lapor.domain.ids import hash_receipt, new_receipt, new_report_id, normalize_report_id
@@ -25,6 +26,7 @@ from lapor.domain.models import (
     SubmitReportResponse,
     TimelineEvent,
 )
+from lapor.domain.regions import RegionIndex
 from lapor.domain.workdays import WIB
 
 SYSTEM = "system"
@@ -69,6 +71,7 @@ def submit_report(
     request: SubmitReportRequest,
     *,
     reports: ReportRepository,
+    regions: RegionIndex,
     now: datetime,
     attempt: SubmitAttempt | None = None,
 ) -> SubmitReportResponse:
@@ -76,8 +79,10 @@ def submit_report(
 
     With an ``attempt`` (an Idempotency-Key) the key's record is written in the same transaction:
     a retry with the same body gets the first answer and stores nothing; the same key with another
-    body is refused. One request to DynamoDB either way for a new key.
+    body is refused. One request to DynamoDB either way for a new key. A region Kemendagri does not
+    list is refused naming ``region``.
     """
+    region = known_region(request.region, regions) if request.region else None
     receipt = new_receipt()
     contact = request.reporter
     report = Report(
@@ -87,7 +92,7 @@ def submit_report(
         title=request.title,
         description=request.description,
         requested_category=request.category,
-        region=request.region,
+        region=region,
         location=request.location,
         occurred_on=request.occurred_on,
         anonymous=request.anonymous,
@@ -117,18 +122,20 @@ def _first_answer(attempt: SubmitAttempt, reports: ReportRepository) -> SubmitRe
     stored = reports.idempotency_record(attempt.table, attempt.record_key)
     if stored is None or "data" not in stored:
         # The record expired and was removed between the write and this read: the client retries.
-        raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly")
+        raise Conflict("idempotency_in_progress")
     if stored.get("validation") != attempt.payload_hash:
-        raise InvalidInput("Idempotency-Key", "was already used with a different request; use a new key")
+        raise InvalidInput("Idempotency-Key", "idempotency_reused")
     return SubmitReportResponse.model_validate_json(stored["data"])
 
 
-def public_report(report_id: str, *, reports: ReportRepository, directory: Directory) -> PublicReport:
+def public_report(
+    report_id: str, *, reports: ReportRepository, directory: Directory, regions: RegionIndex
+) -> PublicReport:
     """The public tracking view: never the reporter's identity; no title/description if confidential."""
     canonical = normalize_report_id(report_id)
     found = reports.get_with_timeline(canonical) if canonical else None
     if found is None:
-        raise NotFound(f"no report with tracking code {report_id!r}")
+        raise NotFound("report_not_found", code=report_id)
     report, events = found
     agency = directory.agencies_by_code.get(report.agency or "")
     return PublicReport(
@@ -146,6 +153,7 @@ def public_report(report_id: str, *, reports: ReportRepository, directory: Direc
         ],
         title=None if report.confidential else report.title,
         description=None if report.confidential else report.description,
+        region=None if report.confidential else region_ref(report.region, regions),
     )
 
 

@@ -19,10 +19,13 @@ from pydantic import (
     field_validator,
     model_serializer,
 )
+from pydantic_core import PydanticCustomError
 
+from lapor.domain.catalogue import MESSAGES
 from lapor.domain.contacts import is_valid_email, normalize_phone
 from lapor.domain.lifecycle import Status
 from lapor.domain.messages import Notification
+from lapor.domain.regions import normalize_region_code
 
 
 class ReportKind(StrEnum):
@@ -53,15 +56,21 @@ REGION_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
 
+def _refuse(message_id: str) -> PydanticCustomError:
+    # The error's type is a message id of lapor.domain.catalogue: the API words it in the caller's
+    # language. The English template is only what pydantic itself would print.
+    return PydanticCustomError(message_id, MESSAGES[message_id]["en"].replace("{field}", "value"))
+
+
 def _no_control_chars(value: str) -> str:
     if _CONTROL_CHARS.search(value):
-        raise ValueError("must not contain control or invisible formatting characters")
+        raise _refuse("control_chars")
     return value
 
 
 def _single_line(value: str) -> str:
     if _LINE_CONTROL_CHARS.search(value):
-        raise ValueError("must be a single line without control or invisible formatting characters")
+        raise _refuse("single_line")
     return value
 
 
@@ -69,33 +78,35 @@ def _single_script_words(value: str) -> str:
     for word in _WORD.findall(value):
         scripts = {unicodedata.name(ch, "").split(" ", 1)[0] for ch in word if ch.isalpha()}
         if len(scripts & _CONFUSABLE_SCRIPTS) > 1:
-            raise ValueError("must not mix look-alike letters of different alphabets in one word")
+            raise _refuse("mixed_scripts")
     return value
 
 
 def _region_code(value: str) -> str:
-    # Province codes run from 11 (Aceh) to 96 (Papua Barat Daya); anything else is not a BPS code.
-    if not _REGION_RE.match(value) or not 11 <= int(value[:2]) <= 96:
-        raise ValueError("must be a BPS region code such as 31, 31.71 or 31.71.01")
-    return value
+    # Dotted (35.78) or as BPS also writes it (3578); stored dotted. Province codes run from 11 (Aceh)
+    # to 96 (Papua Barat Daya). Whether Kemendagri lists the code is checked against the region list.
+    dotted = normalize_region_code(value)
+    if dotted is None or not _REGION_RE.match(dotted) or not 11 <= int(dotted[:2]) <= 96:
+        raise _refuse("region_format")
+    return dotted
 
 
 def _category_code(value: str) -> str:
     if not _CODE_RE.match(value):
-        raise ValueError("must be a category code from GET /categories, e.g. kesehatan")
+        raise _refuse("category_format")
     return value
 
 
 def _email(value: str) -> str:
     if not is_valid_email(value):
-        raise ValueError("is not a valid email address")
+        raise _refuse("email_invalid")
     return value.lower()
 
 
 def _phone(value: str) -> str:
     normalized = normalize_phone(value)
     if normalized is None:
-        raise ValueError("is not an Indonesian mobile number (e.g. 0812-3456-7890 or +62812...)")
+        raise _refuse("phone_invalid")
     return normalized
 
 
@@ -108,9 +119,11 @@ def _text(min_length: int, max_length: int, *, multiline: bool) -> Any:
     ]
 
 
-_REGION_RE = re.compile(REGION_PATTERN)
+_REGION_RE = re.compile(REGION_PATTERN, re.ASCII)
 _CODE_RE = re.compile(CODE_PATTERN)
-RegionCode = Annotated[str, StringConstraints(max_length=16), AfterValidator(_region_code)]
+RegionCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=16), AfterValidator(_region_code)
+]
 CategoryCode = Annotated[str, StringConstraints(max_length=40), AfterValidator(_category_code)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), AfterValidator(_phone)]
@@ -168,9 +181,9 @@ class SubmitReportRequest(BaseModel):
     def _not_in_future(cls, value: date | None) -> date | None:
         # One day of slack: the reporter's clock may be a time zone ahead of the server's UTC date.
         if value is not None and value.toordinal() > date.today().toordinal() + 1:
-            raise ValueError("must not be in the future")
+            raise _refuse("date_future")
         if value is not None and value.year < 2000:
-            raise ValueError("must be 2000-01-01 or later")
+            raise _refuse("date_too_old")
         return value
 
 
@@ -273,6 +286,14 @@ class AgencyRef(BaseModel):
     name: str
 
 
+class RegionRef(BaseModel):
+    """A region as reports show it: its code, its name and the names above it."""
+
+    code: str
+    name: str = Field(description="e.g. Kota Surabaya")
+    full_name: str = Field(description="e.g. Kota Surabaya, Jawa Timur")
+
+
 class PublicTimelineEntry(BaseModel):
     """A public timeline line."""
 
@@ -296,6 +317,10 @@ class PublicReport(BaseModel):
     timeline: list[PublicTimelineEntry]
     title: str | None = Field(default=None, description="Absent when the report is confidential.")
     description: str | None = Field(default=None, description="Absent when the report is confidential.")
+    region: RegionRef | None = Field(
+        default=None,
+        description="Where it happened, by name; null when none was given or the report is confidential.",
+    )
 
     @model_serializer(mode="wrap")
     def _omit_hidden_text(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
@@ -306,6 +331,16 @@ class PublicReport(BaseModel):
             if data.get(key) is None:
                 data.pop(key, None)
         return data
+
+
+class RegionView(BaseModel):
+    """``GET /regions`` item: a province, regency/city or district from Kemendagri's codes."""
+
+    code: str = Field(description="Dotted Kemendagri code, e.g. 35.78")
+    name: str
+    level: Literal["province", "regency", "district"]
+    parent: str | None = Field(description="Code of the region above; null for a province")
+    full_name: str = Field(description="The name with the regions above it, e.g. Kota Surabaya, Jawa Timur")
 
 
 class CategoryView(BaseModel):
@@ -422,14 +457,18 @@ class StatsView(BaseModel):
 
 
 class FieldError(BaseModel):
-    """One offending input field."""
+    """One offending input field: its path, what is wrong in the request's language, and the message id."""
 
     field: str
     message: str
+    code: str | None = Field(
+        default=None, description="Message id in GET /messages (same words on the pages)."
+    )
 
 
 class ErrorBody(BaseModel):
-    """Every 4xx answer: a message, and the offending fields when input was at fault."""
+    """Every 4xx answer: a message in the request's language, and the offending fields when input was at fault."""
 
     message: str
     errors: list[FieldError] = Field(default_factory=list)
+    code: str | None = Field(default=None, description="Message id of `message` in GET /messages.")

@@ -13,7 +13,7 @@ from lapor.app.dispatch import dispatch_notifications
 from lapor.domain.deadlines import REPORTER_REPLY_WORKING_DAYS, with_next_due
 from lapor.domain.directory import Directory
 from lapor.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from lapor.domain.ids import normalize_report_id, receipt_matches
+from lapor.domain.ids import hash_receipt, normalize_report_id, receipt_matches
 from lapor.domain.lifecycle import OPEN_STATUSES, Action, Status, next_status
 from lapor.domain.messages import REPORTER, Event, Notification
 from lapor.domain.models import (
@@ -153,7 +153,10 @@ def feedback(
 ) -> ActionResult:
     """The reporter accepts (closes) or reopens the answer, proving ownership with the receipt."""
     report = _load(report_id, reports)
-    if not receipt_matches(request.receipt, report.receipt_hash):
+    # The receipt shown at submission, or the token a completion email filled in for the reporter.
+    if not receipt_matches(request.receipt, report.receipt_hash) and not reports.has_feedback_token(
+        report.id, hash_receipt(request.receipt)
+    ):
         raise Forbidden("receipt_mismatch", field="receipt")
     action = Action(request.action)
     new_status = next_status(report.status, action)

@@ -17,11 +17,13 @@ from urllib.parse import parse_qsl, urlsplit
 # Path templates of the deployed REST API, so events carry `resource` and `pathParameters` as there.
 ROUTES = (
     ("/reports/{id}/actions", ("reports", None, "actions")),
+    ("/reports/{id}/attachments", ("reports", None, "attachments")),
     ("/reports/{id}/feedback", ("reports", None, "feedback")),
     ("/reports/{id}", ("reports", None)),
     ("/reports", ("reports",)),
     ("/categories", ("categories",)),
     ("/regions", ("regions",)),
+    ("/uploads", ("uploads",)),
     ("/messages", ("messages",)),
     ("/stats", ("stats",)),
     ("/inbox", ("inbox",)),

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-FUNCTION_DIRS = [ROOT / "functions" / name for name in ("intake", "route", "sla_check", "notify")]
+FUNCTION_DIRS = [
+    ROOT / "functions" / name for name in ("intake", "route", "sla_check", "notify", "attachments")
+]
 LAYER_DIR = ROOT / "layers" / "common" / "python"
 DEMO_DIRECTORY = ROOT / "local" / "directory.demo.yaml"
 WEB_ROOT = ROOT / "web"
 # Officials' routes sit behind the Cognito authorizer in the deployed API.
 NOTIFY_CONCURRENCY = 4
-PROTECTED = {("GET", "/inbox"), ("POST", "/reports/{id}/actions")}
+PROTECTED = {("GET", "/inbox"), ("POST", "/reports/{id}/actions"), ("GET", "/reports/{id}/attachments")}
 # A poller finishes the invocation it is in before it stops; an SLA run can take this long.
 POLLER_STOP_SECONDS = 60
 
@@ -127,6 +129,9 @@ class LocalStack:
         # CORS on, as deployed: the pages' own origin, and the same stack under "localhost", which a
         # browser treats as another site (so cross-origin answers can be tried locally).
         os.environ["LAPOR_CORS_ORIGINS"] = cfg.cors_origins or f"{self.url},http://localhost:{port}"
+        from local.resources import allow_browser_uploads
+
+        allow_browser_uploads(self.session, self.resources.names, os.environ["LAPOR_CORS_ORIGINS"].split(","))
         _prepare_imports()
 
         from ops.directory_ops import load_into
@@ -236,11 +241,12 @@ class LocalStack:
         )
 
     def _start_event_sources(self) -> None:
+        import attachments_app
         import notify_app
         import route_app
         import sla_check_app
 
-        from local.pollers import QueuePoller, Schedule, StreamPoller
+        from local.pollers import QueuePoller, S3EventPoller, Schedule, StreamPoller
 
         resources = self.resources
         self.stream_poller = StreamPoller(
@@ -261,7 +267,15 @@ class LocalStack:
             )
             for _ in range(NOTIFY_CONCURRENCY)
         ]
-        self.threads = [self.stream_poller, *self.queue_pollers]
+        # The uploads bucket's ObjectCreated events run the attachments function, as S3 would.
+        self.upload_poller = S3EventPoller(
+            session=self.session,
+            queue_url=resources.upload_events_url,
+            queue_arn="",
+            handler=attachments_app.lambda_handler,
+            function_name="lapor-attachments",
+        )
+        self.threads = [self.stream_poller, *self.queue_pollers, self.upload_poller]
         if self.config.sla_interval > 0:
             self.threads.append(
                 Schedule(

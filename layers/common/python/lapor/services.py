@@ -12,6 +12,7 @@ from lapor.adapters.channels import SesEmailSender, SnsSmsSender
 from lapor.adapters.directory_cache import DirectoryCache
 from lapor.adapters.outbox import NotifyQueue
 from lapor.adapters.repository import DirectoryStore, ReportRepository
+from lapor.adapters.uploads import UploadStore
 from lapor.domain.directory import Directory
 from lapor.domain.regions import RegionIndex
 from lapor.domain.workdays import WorkCalendar
@@ -54,6 +55,12 @@ class Services:
     def notify_queue(self) -> NotifyQueue:
         """The notify queue, where every outbound message waits to be sent."""
         return NotifyQueue(self.settings.notify_queue_url)
+
+    @cached_property
+    def uploads(self) -> UploadStore | None:
+        """The reporters' attachments bucket, when this deployment has one."""
+        bucket = self.settings.uploads_bucket
+        return UploadStore(bucket) if bucket else None
 
     def directory(self) -> Directory:
         """The current directory."""

@@ -9,9 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from lapor.adapters.repository import IdempotencyRecord, KeyAlreadyUsed, ReportRepository
+from lapor.adapters.uploads import UploadStore
+from lapor.app.attachments import attach, check_uploads
 from lapor.app.regions import known_region, region_ref
 from lapor.domain.directory import Directory
-from lapor.domain.errors import Conflict, InvalidInput, NotFound
+from lapor.domain.errors import Conflict, InvalidInput, NotFound, ServiceNotReady
 from lapor.domain.ids import hash_receipt, new_receipt, new_report_id, normalize_report_id
 from lapor.domain.lifecycle import Status
 from lapor.domain.models import (
@@ -74,15 +76,22 @@ def submit_report(
     regions: RegionIndex,
     now: datetime,
     attempt: SubmitAttempt | None = None,
+    uploads: UploadStore | None = None,
 ) -> SubmitReportResponse:
     """Store a new report with its ``received`` event; the router picks it up from the stream.
 
     With an ``attempt`` (an Idempotency-Key) the key's record is written in the same transaction:
     a retry with the same body gets the first answer and stores nothing; the same key with another
     body is refused. One request to DynamoDB either way for a new key. A region Kemendagri does not
-    list is refused naming ``region``.
+    list is refused naming ``region``; each attachment must be an upload of an allowed type by its bytes
+    (``attachments.N`` names the one that is not).
     """
     region = known_region(request.region, regions) if request.region else None
+    attachments = []
+    if request.attachments:
+        if uploads is None:
+            raise ServiceNotReady("uploads bucket not configured")
+        attachments = check_uploads(request.attachments, store=uploads)
     receipt = new_receipt()
     contact = request.reporter
     report = Report(
@@ -102,7 +111,11 @@ def submit_report(
         receipt_hash=hash_receipt(receipt),
         created_at=now,
         updated_at=now,
+        attachments=attachments,
     )
+    if uploads is not None and attachments:
+        # Before the report is saved: a crash in between leaves kept files, never a report without them.
+        attach(report.id, attachments, store=uploads)
     event = TimelineEvent(at=now, status=Status.RECEIVED, action="submit", actor=REPORTER_ACTOR, note=None)
     response = SubmitReportResponse(id=report.id, status=report.status, created_at=_wib(now), receipt=receipt)
     try:
@@ -154,6 +167,7 @@ def public_report(
         title=None if report.confidential else report.title,
         description=None if report.confidential else report.description,
         region=None if report.confidential else region_ref(report.region, regions),
+        attachments_count=len(report.attachments),
     )
 
 

@@ -296,6 +296,11 @@ def _save(
         raise Conflict("concurrent_update") from None
 
 
+def load_report(report_id: str, reports: ReportRepository) -> Report:
+    """The report with this tracking code (typed loosely), or NotFound."""
+    return _load(report_id, reports)
+
+
 def _load(report_id: str, reports: ReportRepository) -> Report:
     canonical = normalize_report_id(report_id)
     report = reports.get(canonical) if canonical else None

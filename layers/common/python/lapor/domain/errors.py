@@ -54,3 +54,7 @@ class InvalidInput(LaporError):
 
     def __init__(self, field: str, message_id: str, **params: object) -> None:
         super().__init__(message_id, field=field, **params)
+
+
+class ServiceNotReady(Exception):
+    """A part of this deployment is not configured (503), e.g. no uploads bucket."""

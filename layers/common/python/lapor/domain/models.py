@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from lapor.domain.attachments import ALLOWED_TYPES, MAX_BYTES, MAX_PER_REPORT, UPLOAD_ID_PATTERN
 from lapor.domain.catalogue import MESSAGES
 from lapor.domain.contacts import is_valid_email, normalize_phone
 from lapor.domain.lifecycle import Status
@@ -159,6 +160,42 @@ class ReporterInput(BaseModel):
     phone: Phone | None = None
 
 
+UploadId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=UPLOAD_ID_PATTERN)]
+
+
+class UploadRequest(BaseModel):
+    """Body of ``POST /uploads``: the file the reporter is about to attach."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_type: str = Field(description="image/jpeg, image/png or application/pdf; the bytes are checked")
+    size: Annotated[int, Field(strict=True, ge=1, description="Bytes; at most 10 MB")]
+
+    @field_validator("content_type", mode="before")
+    @classmethod
+    def _known_type(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ALLOWED_TYPES:
+            return value.strip().lower()
+        raise _refuse("file_type")
+
+    @field_validator("size")
+    @classmethod
+    def _at_most_10_mb(cls, value: int) -> int:
+        if value > MAX_BYTES:
+            raise PydanticCustomError("file_too_large", "file too large", {"max_mb": MAX_BYTES // 2**20})
+        return value
+
+
+class UploadTicket(BaseModel):
+    """``POST /uploads`` answer: POST the file to ``url`` with ``fields`` (and the file last) before ``expires_at``."""
+
+    upload_id: str
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+
+
 class SubmitReportRequest(BaseModel):
     """Body of ``POST /reports``."""
 
@@ -175,6 +212,16 @@ class SubmitReportRequest(BaseModel):
     confidential: StrictBool = False
     language: Language = "id"
     reporter: ReporterInput | None = None
+    attachments: Annotated[list[UploadId], Field(max_length=MAX_PER_REPORT)] = Field(
+        default_factory=list, description="upload_id of each file from POST /uploads (at most 5)"
+    )
+
+    @field_validator("attachments")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise _refuse("upload_duplicate")
+        return value
 
     @field_validator("occurred_on")
     @classmethod
@@ -222,6 +269,15 @@ class Feedback(BaseModel):
     at: datetime
 
 
+class Attachment(BaseModel):
+    """A file attached to a report (its bytes are in the uploads bucket, never in the table)."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+
+
 class Report(BaseModel):
     """A report as stored (the ``REPORT`` item of its partition)."""
 
@@ -260,6 +316,7 @@ class Report(BaseModel):
     due_at: datetime | None = Field(default=None, description="Next SLA check; None when nothing is pending.")
     due_stage: str | None = None
     feedback: list[Feedback] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(default_factory=list)
     outbox: list[Notification] = Field(
         default_factory=list,
         description="Messages of the latest change; the stream relays them to the notify queue (transactional outbox).",
@@ -321,6 +378,7 @@ class PublicReport(BaseModel):
         default=None,
         description="Where it happened, by name; null when none was given or the report is confidential.",
     )
+    attachments_count: int = Field(default=0, description="Files attached; only officials can open them.")
 
     @model_serializer(mode="wrap")
     def _omit_hidden_text(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
@@ -341,6 +399,20 @@ class RegionView(BaseModel):
     level: Literal["province", "regency", "district"]
     parent: str | None = Field(description="Code of the region above; null for a province")
     full_name: str = Field(description="The name with the regions above it, e.g. Kota Surabaya, Jawa Timur")
+
+
+class AttachmentView(BaseModel):
+    """An attachment as an official sees it: a short-lived download URL once it has been cleaned."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    status: Literal["ready", "processing", "unavailable"] = Field(
+        description="ready: metadata stripped, downloadable; processing: not cleaned yet; unavailable: unreadable"
+    )
+    url: str | None = Field(default=None, description="Download URL, valid until expires_at")
+    expires_at: datetime | None = None
 
 
 class CategoryView(BaseModel):

@@ -14,13 +14,22 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from pydantic import BaseModel
 
 from lapor.adapters.directory_cache import DirectoryNotLoaded
-from lapor.app import intake, regions, stats, workflow
+from lapor.app import attachments, intake, regions, stats, workflow
 from lapor.domain import catalogue
-from lapor.domain.errors import Conflict, Forbidden, InvalidInput, LaporError, NotFound, Unauthorized
+from lapor.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    LaporError,
+    NotFound,
+    ServiceNotReady,
+    Unauthorized,
+)
 from lapor.domain.lifecycle import Status, TransitionNotAllowed
 from lapor.domain.models import (
     ActionRequest,
     ActionResult,
+    AttachmentView,
     CategoryView,
     ErrorBody,
     FeedbackRequest,
@@ -31,6 +40,8 @@ from lapor.domain.models import (
     StatsView,
     SubmitReportRequest,
     SubmitReportResponse,
+    UploadRequest,
+    UploadTicket,
 )
 from lapor.http.errors import error_body, field_error, language_of, validation_errors
 from lapor.observability import logger
@@ -197,12 +208,56 @@ def create_app(
                 ttl_seconds=svc.settings.idempotency_ttl_seconds,
             )
         created = intake.submit_report(
-            request, reports=svc.reports, regions=svc.regions(), now=svc.clock(), attempt=attempt
+            request,
+            reports=svc.reports,
+            regions=svc.regions(),
+            now=svc.clock(),
+            attempt=attempt,
+            uploads=svc.uploads,
         )
         logger.info(
             "report received", report_id=created.id, kind=request.kind.value, idempotent=bool(idempotency_key)
         )
         return _json(201, created)
+
+    @app.post(
+        "/uploads",
+        summary="Get a presigned S3 POST for one attachment (JPEG, PNG or PDF, at most 10 MB)",
+        responses={
+            201: {
+                "description": "POST the file to url with fields",
+                "content": {JSON: {"model": UploadTicket}},
+            },
+            **_error_responses(400, 413, 415, 422, 503),
+        },
+    )
+    def post_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadTicket]:
+        svc = services()
+        if svc.uploads is None:
+            raise ServiceNotReady("uploads bucket not configured")
+        ticket = attachments.create_upload(request, store=svc.uploads, now=svc.clock())
+        logger.info("upload ticket", upload_id=ticket.upload_id, content_type=request.content_type)
+        return _json(201, ticket)
+
+    @app.get(
+        "/reports/<report_id>/attachments",
+        summary="A report's attachments with short-lived download URLs (officials)",
+        responses={
+            200: {"description": "Attachments", "content": {JSON: {"model": list[AttachmentView]}}},
+            **_error_responses(401, 403, 404, 503),
+        },
+    )
+    def get_attachments(report_id: TRACKING_CODE) -> Response[list[AttachmentView]]:
+        svc = services()
+        caller = workflow.caller_from_claims(_claims(app), svc.directory())
+        if svc.uploads is None:
+            raise ServiceNotReady("uploads bucket not configured")
+        views = attachments.attachments_for_official(
+            report_id, caller, reports=svc.reports, store=svc.uploads, now=svc.clock()
+        )
+        response = _json(200, views)
+        response.headers["Cache-Control"] = "no-store"  # the URLs are short-lived bearer links
+        return response
 
     @app.get(
         "/reports/<report_id>",
@@ -414,6 +469,11 @@ def create_app(
         message = catalogue.render("transition", language, status=status_name)
         body = error_body("transition", language, message=message)
         return Response(status_code=409, content_type=JSON, body=body)
+
+    @app.exception_handler(ServiceNotReady)
+    def not_ready(error: ServiceNotReady) -> Response:
+        logger.error("service not ready", reason=str(error))
+        return _refusal(503, "not_configured", app.language())
 
     @app.exception_handler(DirectoryNotLoaded)
     def no_directory(error: DirectoryNotLoaded) -> Response:

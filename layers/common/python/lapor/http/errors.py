@@ -86,8 +86,10 @@ def validation_errors(errors: Iterable[Mapping[str, Any]], language: Lang) -> li
     for error in errors:
         path = field_path(error.get("loc", ()))
         kind = str(error.get("type", ""))
+        ctx = error.get("ctx") or {}
         message_id = kind if kind in MESSAGES else _PYDANTIC.get(kind, "invalid")
-        params = _params(message_id, error.get("ctx") or {})
+        # Our own errors (their type is a catalogue id) carry their parameters in ctx as named.
+        params = dict(ctx) if kind in MESSAGES else _params(message_id, ctx)
         if message_id == "too_short" and params.get("min") == 1:
             message_id, params = "required", {}  # an empty text is a missing one to the reader
         if path in seen:

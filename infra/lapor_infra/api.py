@@ -21,6 +21,7 @@ from lapor_infra.functions import LaporFunction, pipeline_environment
 from lapor_infra.identity import Identity
 from lapor_infra.nag import XRAY_REASON, acknowledge
 from lapor_infra.notifications import NotifyQueue
+from lapor_infra.uploads import Uploads
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,14 @@ ROUTES = (
     Route("GET", "/reports/{id}"),
     Route("POST", "/reports/{id}/feedback"),
     Route("GET", "/categories"),
+    Route("GET", "/regions", query=("q", "parent", "limit")),
+    Route("GET", "/messages"),
+    Route("POST", "/uploads"),
     Route("GET", "/stats", query=("period",)),
     Route("GET", "/openapi.json"),
     Route("GET", "/inbox", official=True, query=("status",)),
     Route("POST", "/reports/{id}/actions", official=True),
+    Route("GET", "/reports/{id}/attachments", official=True),
 )
 CORS_HEADERS = ("Content-Type", "Authorization", "Idempotency-Key")
 
@@ -60,6 +65,7 @@ class IntakeApi(Construct):
         layer: lambda_.ILayerVersion,
         notify_queue: NotifyQueue,
         identity: Identity,
+        uploads: Uploads,
     ) -> None:
         super().__init__(scope, construct_id)
         self.handler = LaporFunction(
@@ -73,6 +79,7 @@ class IntakeApi(Construct):
                 "LAPOR_IDEMPOTENCY_TABLE": data.idempotency.table_name,
                 "LAPOR_USER_POOL_ID": identity.user_pool.user_pool_id,
                 "LAPOR_CORS_ORIGINS": ",".join(config.cors_origins),
+                "LAPOR_UPLOADS_BUCKET": uploads.bucket_name,
             },
         )
         role = self.handler.role
@@ -91,7 +98,17 @@ class IntakeApi(Construct):
         # actions go through powertools' idempotency layer.
         iam.table(role, data.idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"])
         iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
+        # Attachments: presigned POSTs are signed with this role, and the bucket's key encrypts them.
+        uploads.grant_intake(role)
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+        for prefix in ("incoming/", "clean/", "attached/"):
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::lapor-{config.stage}-uploads-"
+                f"<AWS::AccountId>-<AWS::Region>/{prefix}*]",
+                "Uploads are keyed by a random id under a fixed prefix; the grant is one prefix, "
+                "the narrowest S3 allows for keys not known in advance.",
+            )
 
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=config.log_retention)
         self.api = apigw.RestApi(

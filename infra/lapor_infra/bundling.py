@@ -32,6 +32,12 @@ def runtime_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
         return list(tomllib.load(handle)["project"]["dependencies"])
 
 
+def imaging_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
+    """The attachments function's own layer: ``[project.optional-dependencies].imaging`` (Pillow)."""
+    with pyproject.open("rb") as handle:
+        return list(tomllib.load(handle)["project"]["optional-dependencies"]["imaging"])
+
+
 def python_version(runtime: lambda_.Runtime = c.RUNTIME) -> str:
     """``python3.14`` -> ``3.14``: the version pip must select wheels for."""
     return runtime.name.removeprefix("python")
@@ -41,8 +47,9 @@ def pip_platform(architecture: lambda_.Architecture = c.ARCHITECTURE) -> str:
     return c.PIP_PLATFORMS[architecture.name]
 
 
-def pip_command(target: Path) -> list[str]:
-    """The pip invocation that fills ``target`` with the runtime dependencies for Lambda."""
+def pip_command(target: Path, requirements: list[str] | None = None) -> list[str]:
+    """The pip invocation that fills ``target`` with ``requirements`` (default: the runtime
+    dependencies) for Lambda's platform and Python."""
     command = [
         sys.executable,
         "-m",
@@ -64,7 +71,7 @@ def pip_command(target: Path) -> list[str]:
     ]
     if c.CONSTRAINTS.is_file():
         command += ["-c", str(c.CONSTRAINTS)]
-    return command + runtime_dependencies()
+    return command + (runtime_dependencies() if requirements is None else requirements)
 
 
 def layer_hash() -> str:
@@ -86,11 +93,16 @@ def layer_hash() -> str:
     return digest.hexdigest()
 
 
-def build_layer(output_dir: Path) -> None:
-    """Fill ``output_dir`` with ``python/`` = third-party wheels + the ``lapor`` package."""
+def build_layer(output_dir: Path, requirements: list[str] | None = None) -> None:
+    """Fill ``output_dir`` with ``python/`` = third-party wheels + the ``lapor`` package.
+
+    With ``requirements`` (the imaging layer), only those wheels: the ``lapor`` package comes from
+    the common layer.
+    """
     target = output_dir / "python"
     target.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(pip_command(target), capture_output=True, text=True, check=False)  # noqa: S603
+    command = pip_command(target, requirements)
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         raise RuntimeError(f"layer bundling: pip failed ({result.returncode}):\n{result.stderr[-4000:]}")
     for name in c.RUNTIME_PROVIDED:
@@ -101,15 +113,19 @@ def build_layer(output_dir: Path) -> None:
                 )
                 shutil.rmtree(path)
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts are of no use in a layer
-    shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
+    if requirements is None:
+        shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
 
 
 @jsii.implements(cdk.ILocalBundling)
 class LocalLayerBundling:
     """CDK's hook for bundling on the build machine; Docker is never needed (nor used)."""
 
+    def __init__(self, requirements: list[str] | None = None) -> None:
+        self.requirements = requirements
+
     def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
-        build_layer(Path(output_dir))
+        build_layer(Path(output_dir), self.requirements)
         return True
 
 
@@ -122,6 +138,26 @@ def layer_code() -> lambda_.Code:
         bundling=cdk.BundlingOptions(
             image=cdk.DockerImage.from_registry("unused"),  # never pulled: local bundling always succeeds
             local=LocalLayerBundling(),
+            command=["false"],
+        ),
+    )
+
+
+def imaging_layer_code() -> lambda_.Code:
+    """The attachments function's layer (Pillow), bundled locally like the common one."""
+    requirements = imaging_dependencies()
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for part in (python_version(), pip_platform(), *requirements):
+        digest.update(part.encode() + b"\0")
+    if c.CONSTRAINTS.is_file():
+        digest.update(c.CONSTRAINTS.read_bytes())
+    return lambda_.Code.from_asset(
+        str(c.IMAGING_LAYER_DIR),
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=digest.hexdigest(),
+        bundling=cdk.BundlingOptions(
+            image=cdk.DockerImage.from_registry("unused"),
+            local=LocalLayerBundling(requirements),
             command=["false"],
         ),
     )

@@ -19,16 +19,20 @@ FUNCTIONS = {
     "route": "RouterFunction",
     "sla_check": "SlaScheduleFunction",
     "notify": "NotificationsFunction",
+    "attachments": "UploadsFunction",
 }
 PUBLIC_ROUTES = {
     ("POST", "/reports"),
     ("GET", "/reports/{id}"),
     ("GET", "/categories"),
+    ("GET", "/regions"),
+    ("GET", "/messages"),
+    ("POST", "/uploads"),
     ("GET", "/stats"),
     ("GET", "/openapi.json"),
     ("POST", "/reports/{id}/feedback"),
 }
-OFFICIAL_ROUTES = {("GET", "/inbox"), ("POST", "/reports/{id}/actions")}
+OFFICIAL_ROUTES = {("GET", "/inbox"), ("POST", "/reports/{id}/actions"), ("GET", "/reports/{id}/attachments")}
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -158,16 +162,21 @@ def _newest_python_runtime() -> str:
 
 def test_every_function_runs_the_newest_python_on_arm64_with_tracing(synth: Synth) -> None:
     functions = synth.of_type("AWS::Lambda::Function")
-    assert len(functions) == 4
+    assert len(functions) == 5
     (layer_id, layer) = synth.one("AWS::Lambda::LayerVersion", "CommonLayer")
-    assert layer["Properties"]["CompatibleRuntimes"] == [_newest_python_runtime()]
-    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    for function in functions.values():
+    (imaging_id, imaging) = synth.one("AWS::Lambda::LayerVersion", "UploadsImagingLayer")
+    for found in (layer, imaging):
+        assert found["Properties"]["CompatibleRuntimes"] == [_newest_python_runtime()]
+        assert found["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    attachments_id, _ = synth.function(FUNCTIONS["attachments"])
+    for function_id, function in functions.items():
         props = function["Properties"]
         assert props["Runtime"] == _newest_python_runtime() == "python3.14"
         assert props["Architectures"] == ["arm64"]
         assert props["TracingConfig"] == {"Mode": "Active"}
-        assert props["Layers"] == [{"Ref": layer_id}]
+        # Pillow only where photos are cleaned: no other function's cold start loads it
+        imaging_layers = [{"Ref": imaging_id}] if function_id == attachments_id else []
+        assert props["Layers"] == [{"Ref": layer_id}, *imaging_layers]
         assert 512 <= props["MemorySize"] <= 1024
         assert "LogGroup" in props["LoggingConfig"]
 
@@ -179,6 +188,7 @@ def test_every_function_runs_the_newest_python_on_arm64_with_tracing(synth: Synt
         ("route", "route_app.lambda_handler", 60),
         ("sla_check", "sla_check_app.lambda_handler", 60),
         ("notify", "notify_app.lambda_handler", 30),
+        ("attachments", "attachments_app.lambda_handler", 60),
     ],
 )
 def test_function_handlers_and_timeouts(synth: Synth, name: str, handler: str, timeout: int) -> None:
@@ -191,7 +201,7 @@ def test_each_function_has_its_own_role_without_managed_policies(synth: Synth) -
     roles = [
         synth.function(prefix)[1]["Properties"]["Role"]["Fn::GetAtt"][0] for prefix in FUNCTIONS.values()
     ]
-    assert len(set(roles)) == 4
+    assert len(set(roles)) == 5
     for role in roles:
         assert "ManagedPolicyArns" not in synth.resources[role]["Properties"]
 
@@ -216,10 +226,14 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
             "LAPOR_SMS_MAX_PRICE",
         },
     }
+    extra["intake"] |= {"LAPOR_UPLOADS_BUCKET"}
     for name, prefix in FUNCTIONS.items():
         variables = synth.function(prefix)[1]["Properties"]["Environment"]["Variables"]
         lapor = {key for key in variables if key.startswith("LAPOR_")}
-        assert lapor == required | extra[name], name
+        if name == "attachments":  # touches no table or queue: only its bucket
+            assert lapor == {"LAPOR_UPLOADS_BUCKET"}
+        else:
+            assert lapor == required | extra[name], name
         assert lapor <= set(ENVIRONMENT), name
         assert {key: variables[key] for key in powertools} == powertools
         assert variables["POWERTOOLS_LOG_LEVEL"] in {"DEBUG", "INFO", "WARNING", "ERROR"}
@@ -230,7 +244,7 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
 
 def test_log_groups_have_retention(synth: Synth) -> None:
     groups = synth.of_type("AWS::Logs::LogGroup")
-    assert len(groups) == 6  # four functions, the API's access log and its execution log
+    assert len(groups) == 7  # five functions, the API's access log and its execution log
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == 90
 
@@ -576,8 +590,8 @@ def test_alarms_cover_the_pipeline_and_notify_the_ops_topic(synth: Synth) -> Non
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     metrics = [(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")) for a in alarms.values()]
-    assert metrics.count(("AWS/Lambda", "Errors")) == 4
-    assert metrics.count(("AWS/Lambda", "Throttles")) == 4
+    assert metrics.count(("AWS/Lambda", "Errors")) == 5  # every function, the attachments one too
+    assert metrics.count(("AWS/Lambda", "Throttles")) == 5
     assert ("AWS/Lambda", "IteratorAge") in metrics
     assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == 3
     assert ("AWS/SNS", "SMSMonthToDateSpentUSD") in metrics
@@ -611,3 +625,62 @@ def test_outputs_operators_rely_on(synth: Synth) -> None:
         assert name in outputs, name
     reports_id, _ = synth.one("AWS::DynamoDB::Table", "DataReports")
     assert outputs["ReportsTableName"]["Value"] == {"Ref": reports_id}
+
+
+# ---- attachments ---------------------------------------------------------------------------------
+
+
+def test_uploads_bucket_is_private_encrypted_tls_only_with_cors_and_lifecycle(synth: Synth) -> None:
+    from lapor.adapters.uploads import lifecycle_rules
+
+    _, bucket = synth.one("AWS::S3::Bucket", "UploadsBucket")
+    props = bucket["Properties"]
+    kms_key_id, _ = synth.one("AWS::KMS::Key", "DataKey")
+    [encryption] = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {
+        "Fn::GetAtt": [kms_key_id, "Arn"]
+    }
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    [cors] = props["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedMethods"] == ["POST"] and cors["AllowedOrigins"] == ["https://lapor.example.go.id"]
+    rules = {rule["Id"]: rule for rule in props["LifecycleConfiguration"]["Rules"]}
+    assert set(rules) == {rule["ID"] for rule in lifecycle_rules()}
+    assert rules["incoming"]["ExpirationInDays"] == 1 and rules["incoming"]["Prefix"] == "incoming/"
+    assert rules["unattached"]["TagFilters"] == [{"Key": "lapor-state", "Value": "unattached"}]
+    policies = [p for p in synth.of_type("AWS::S3::BucketPolicy").values()]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for p in policies
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    )
+
+
+def test_s3_invokes_the_attachments_function_for_incoming_objects_only(synth: Synth) -> None:
+    _, bucket = synth.one("AWS::S3::Bucket", "UploadsBucket")
+    function_id, _ = synth.function(FUNCTIONS["attachments"])
+    [config] = bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
+    assert config["Event"] == "s3:ObjectCreated:*"
+    assert config["Function"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert config["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "incoming/"}]
+    permission_id, permission = synth.one("AWS::Lambda::Permission", "UploadsS3InvokePermission")
+    assert permission["Properties"]["Principal"] == "s3.amazonaws.com"
+    assert permission_id in bucket["DependsOn"]
+    # no CDK custom resource (and its extra Lambda) stands in for the notification
+    assert not synth.of_type("Custom::S3BucketNotifications")
+
+
+def test_attachments_function_touches_only_its_bucket_prefixes(synth: Synth) -> None:
+    statements = synth.function_statements(FUNCTIONS["attachments"])
+    actions = set(_all_actions(statements))
+    assert not {a for a in actions if a.startswith(("dynamodb:", "sqs:", "ses:", "sns:"))}
+    s3_resources = json.dumps(
+        [_resources(st) for st in statements if any(a.startswith("s3:") for a in _actions(st))]
+    )
+    assert "/incoming/*" in s3_resources and "/clean/*" in s3_resources
+    assert '"*"' not in s3_resources

@@ -161,14 +161,34 @@ def public_report(
         created_at=_wib(report.created_at),
         updated_at=_wib(report.updated_at),
         deadlines=Deadlines(**{name: _wib(value) for name, value in report.deadlines.model_dump().items()}),
-        timeline=[
-            PublicTimelineEntry(at=_wib(e.at), status=e.status, note=e.note) for e in events if e.public
-        ],
+        timeline=[entry for entry in map(_public_entry, events) if entry is not None],
         title=None if report.confidential else report.title,
         description=None if report.confidential else report.description,
         region=None if report.confidential else region_ref(report.region, regions),
         attachments_count=len(report.attachments),
     )
+
+
+ESCALATION_PREFIX = "escalate_"
+
+
+def _public_entry(event: TimelineEvent) -> PublicTimelineEntry | None:
+    """A public line for a public event; an escalation (an internal event, with its recipients)
+    shows publicly as the stage and level alone, without any name or note."""
+    if event.public:
+        return PublicTimelineEntry(
+            at=_wib(event.at), status=event.status, note=event.note, event=event.action
+        )
+    if event.action.startswith(ESCALATION_PREFIX):
+        stage, _, level = event.action.removeprefix(ESCALATION_PREFIX).rpartition("_")
+        return PublicTimelineEntry(
+            at=_wib(event.at),
+            status=event.status,
+            event="escalate",
+            stage=stage or None,
+            level=int(level) if level.isdigit() else None,
+        )
+    return None
 
 
 def list_categories(directory: Directory) -> list[CategoryView]:

@@ -352,11 +352,18 @@ class RegionRef(BaseModel):
 
 
 class PublicTimelineEntry(BaseModel):
-    """A public timeline line."""
+    """A public timeline line: when, the status after it, what happened (``event``) and its note."""
 
     at: datetime
     status: Status
     note: str | None = None
+    event: str | None = Field(
+        default=None,
+        description="submit, route, forward, verify, respond, complete, reject, accept, reopen, auto_close "
+        "or escalate (a missed deadline taken higher; without names)",
+    )
+    stage: str | None = Field(default=None, description="For escalate: verify, follow_up or resolve")
+    level: int | None = Field(default=None, description="For escalate: 1 or 2")
 
 
 class PublicReport(BaseModel):

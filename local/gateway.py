@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from lapor.domain.catalogue import bilingual
+
 # Path templates of the deployed REST API, so events carry `resource` and `pathParameters` as there.
 ROUTES = (
     ("/reports/{id}/actions", ("reports", None, "actions")),
@@ -203,7 +205,7 @@ def make_server(
                 claims = authorize(self.headers.get("Authorization"))
                 if claims is None:
                     # What API Gateway's Cognito authorizer answers, before the function runs.
-                    self._send(401, {"message": "Unauthorized"})
+                    self._send(401, {"message": bilingual("sign_in"), "code": "sign_in", "errors": []})
                     return
             headers = list(self.headers.items())  # every line, repeated names included
             event = proxy_event(

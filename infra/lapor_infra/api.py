@@ -13,6 +13,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from lapor.adapters.schema import INBOX_INDEX, PERIOD_INDEX
+from lapor.domain.catalogue import bilingual
 from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig
@@ -214,13 +215,29 @@ class IntakeApi(Construct):
         ):
             self.api.add_gateway_response(name, type=response_type, response_headers=headers or None)
         # An undeclared path is "not found", not API Gateway's "Missing Authentication Token" 403.
+        # API Gateway answers these before any function runs, so it cannot read Accept-Language:
+        # they are worded in both languages, from the same catalogue.
         self.api.add_gateway_response(
             "NotFound",
             type=apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
             status_code="404",
             response_headers=headers or None,
-            templates={"application/json": json.dumps({"message": "Not found"})},
+            templates={"application/json": _refusal_template("route_not_found")},
         )
+        self.api.add_gateway_response(
+            "Unauthorized",
+            type=apigw.ResponseType.UNAUTHORIZED,
+            status_code="401",
+            response_headers=headers or None,
+            templates={"application/json": _refusal_template("sign_in")},
+        )
+
+
+def _refusal_template(message_id: str) -> str:
+    """An API Gateway response body in the API's error shape, worded in both languages."""
+    return json.dumps(
+        {"message": bilingual(message_id), "code": message_id, "errors": []}, ensure_ascii=False
+    )
 
 
 def _path_parameters(path: str) -> list[str]:

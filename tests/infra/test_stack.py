@@ -684,3 +684,20 @@ def test_attachments_function_touches_only_its_bucket_prefixes(synth: Synth) -> 
     )
     assert "/incoming/*" in s3_resources and "/clean/*" in s3_resources
     assert '"*"' not in s3_resources
+
+
+def test_api_gateways_own_refusals_speak_both_languages(synth: Synth) -> None:
+    from lapor.domain.catalogue import render
+
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in synth.of_type("AWS::ApiGateway::GatewayResponse").values()
+    }
+    for kind, message_id, status in (
+        ("UNAUTHORIZED", "sign_in", "401"),
+        ("MISSING_AUTHENTICATION_TOKEN", "route_not_found", "404"),
+    ):
+        body = json.loads(responses[kind]["ResponseTemplates"]["application/json"])
+        assert responses[kind]["StatusCode"] == status
+        assert body["code"] == message_id
+        assert render(message_id, "id") in body["message"] and render(message_id, "en") in body["message"]

@@ -328,6 +328,12 @@ def render(message_id: str, language: Lang, *, field: str | None = None, **param
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
+def bilingual(message_id: str) -> str:
+    """A message in both languages, Indonesian first, for answers that cannot know the reader's
+    language (API Gateway's own refusals, before any function runs)."""
+    return f"{render(message_id, 'id')} / {render(message_id, 'en')}"
+
+
 def document() -> dict[str, Mapping[str, object]]:
     """The whole catalogue as the pages load it (``GET /messages``)."""
     return {"fields": FIELDS, "messages": MESSAGES, "item": _ITEM}

@@ -42,7 +42,13 @@ FOREIGN = re.compile(
     r"value error|field required|input should|string should|invalid input",
     re.IGNORECASE,
 )
+# The long flows alternate language and size; the quick checks run every combination.
 CASES = [pytest.param("id", DESKTOP, id="id-desktop"), pytest.param("en", PHONE, id="en-phone")]
+EVERY = [
+    pytest.param(language, viewport, id=f"{language}-{name}")
+    for language in ("id", "en")
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE))
+]
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +201,7 @@ def test_the_official_downloads_the_photo_without_its_gps(
     assert page.errors == []
 
 
-@pytest.mark.parametrize(("language", "viewport"), CASES)
+@pytest.mark.parametrize(("language", "viewport"), EVERY)
 def test_an_empty_field_is_named_in_the_readers_language_next_to_it(
     stack: Http, open_page: Any, language: str, viewport: dict[str, int]
 ) -> None:
@@ -307,7 +313,7 @@ def test_a_wrong_receipt_is_one_clear_message(stack: Http, open_page: Any) -> No
     axe_clean(page, "wrong receipt")
 
 
-@pytest.mark.parametrize(("language", "viewport"), CASES)
+@pytest.mark.parametrize(("language", "viewport"), EVERY)
 def test_every_page_passes_axe(stack: Http, open_page: Any, language: str, viewport: dict[str, int]) -> None:
     page = open_page(language, viewport)
     for name, ready in (

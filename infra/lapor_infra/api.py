@@ -102,14 +102,6 @@ class IntakeApi(Construct):
         # Attachments: presigned POSTs are signed with this role, and the bucket's key encrypts them.
         uploads.grant_intake(role)
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
-        for prefix in ("incoming/", "clean/", "attached/"):
-            acknowledge(
-                role,
-                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::lapor-{config.stage}-uploads-"
-                f"<AWS::AccountId>-<AWS::Region>/{prefix}*]",
-                "Uploads are keyed by a random id under a fixed prefix; the grant is one prefix, "
-                "the narrowest S3 allows for keys not known in advance.",
-            )
 
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=config.log_retention)
         self.api = apigw.RestApi(
@@ -217,20 +209,17 @@ class IntakeApi(Construct):
         # An undeclared path is "not found", not API Gateway's "Missing Authentication Token" 403.
         # API Gateway answers these before any function runs, so it cannot read Accept-Language:
         # they are worded in both languages, from the same catalogue.
-        self.api.add_gateway_response(
-            "NotFound",
-            type=apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-            status_code="404",
-            response_headers=headers or None,
-            templates={"application/json": _refusal_template("route_not_found")},
-        )
-        self.api.add_gateway_response(
-            "Unauthorized",
-            type=apigw.ResponseType.UNAUTHORIZED,
-            status_code="401",
-            response_headers=headers or None,
-            templates={"application/json": _refusal_template("sign_in")},
-        )
+        for name, response_type, status, message_id in (
+            ("NotFound", apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, "404", "route_not_found"),
+            ("Unauthorized", apigw.ResponseType.UNAUTHORIZED, "401", "sign_in"),
+        ):
+            self.api.add_gateway_response(
+                name,
+                type=response_type,
+                status_code=status,
+                response_headers=headers or None,
+                templates={"application/json": _refusal_template(message_id)},
+            )
 
 
 def _refusal_template(message_id: str) -> str:

@@ -45,7 +45,7 @@ class Uploads(Construct):
         layer: lambda_.ILayerVersion,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = data.key
+        self.stage = config.stage
         self.bucket_name = f"lapor-{config.stage}-uploads-{Aws.ACCOUNT_ID}-{Aws.REGION}"
         self.bucket_arn = f"arn:{Aws.PARTITION}:s3:::{self.bucket_name}"
 
@@ -79,19 +79,8 @@ class Uploads(Construct):
         iam.allow(role, ["s3:GetObject"], [self.objects(ATTACHED)])
         iam.allow(role, ["s3:ListBucket"], [self.bucket_arn])
         iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            XRAY_REASON,
-        )
-        for prefix in (INCOMING, CLEAN, ATTACHED):
-            acknowledge(
-                role,
-                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::lapor-{config.stage}-uploads-"
-                f"<AWS::AccountId>-<AWS::Region>/{prefix}*]",
-                "Uploads are keyed by a random id under a fixed prefix; the grant is one prefix, "
-                "the narrowest S3 allows for keys not known in advance.",
-            )
+        acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+        self.acknowledge_prefix_grants(role)
 
         permission = lambda_.CfnPermission(
             self,
@@ -150,6 +139,17 @@ class Uploads(Construct):
         """The ARN of every object under ``prefix``."""
         return f"{self.bucket_arn}/{prefix}*"
 
+    def acknowledge_prefix_grants(self, role: iam_.IRole) -> None:
+        """cdk-nag's IAM5 on the per-prefix object grants (``incoming/*``, ``clean/*``, ``attached/*``)."""
+        for prefix in (INCOMING, CLEAN, ATTACHED):
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::lapor-{self.stage}-uploads-"
+                f"<AWS::AccountId>-<AWS::Region>/{prefix}*]",
+                "Uploads are keyed by a random id under a fixed prefix; the grant is one prefix, "
+                "the narrowest S3 allows for keys not known in advance.",
+            )
+
     def grant_intake(self, role: iam_.IRole) -> None:
         """What the API needs: sign presigned POSTs into ``incoming/``, read both prefixes (type check,
         download links), mark uploads attached and tag their cleaned copies to keep them."""
@@ -157,6 +157,7 @@ class Uploads(Construct):
         iam.allow(role, ["s3:GetObject", "s3:PutObjectTagging"], [self.objects(CLEAN)])
         iam.allow(role, ["s3:GetObject", "s3:PutObject"], [self.objects(ATTACHED)])
         iam.allow(role, ["s3:ListBucket"], [self.bucket_arn])
+        self.acknowledge_prefix_grants(role)
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> s3.LifecycleRule:

@@ -71,6 +71,8 @@ class StreamPoller(threading.Thread):
         self._iterators: dict[str, str | None] = {}
         self._shards: list[dict[str, Any]] = []
         self._shards_listed = float("-inf")
+        # True once a whole poll found nothing new: everything written before it has been handled.
+        self.caught_up = False
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -78,7 +80,8 @@ class StreamPoller(threading.Thread):
                 busy = self.poll_once()
             except Exception as error:  # noqa: BLE001 - a poller must survive to poll again
                 print(f"[stream] poll failed: {type(error).__name__}: {error}", flush=True)
-                busy = False
+                busy = True  # not caught up: the records are still there to read
+            self.caught_up = not busy
             if not busy:
                 self.stopping.wait(self.idle_sleep)
 
@@ -238,12 +241,25 @@ class QueuePoller(threading.Thread):
             "receiptHandle": message["ReceiptHandle"],
             "body": message["Body"],
             "attributes": message.get("Attributes", {}),
-            "messageAttributes": message.get("MessageAttributes", {}),
+            "messageAttributes": {
+                name: _lambda_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+            },
             "md5OfBody": message.get("MD5OfBody", ""),
             "eventSource": "aws:sqs",
             "eventSourceARN": self.queue_arn,
             "awsRegion": "ap-southeast-3",
         }
+
+
+def _lambda_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    """A ReceiveMessage attribute (``StringValue``, ``DataType``) as Lambda's SQS event spells it."""
+    return {
+        "stringValue": value.get("StringValue"),
+        "binaryValue": value.get("BinaryValue"),
+        "stringListValues": value.get("StringListValues", []),
+        "binaryListValues": value.get("BinaryListValues", []),
+        "dataType": value.get("DataType", "String"),
+    }
 
 
 class S3EventPoller(QueuePoller):

@@ -229,6 +229,8 @@ class LocalStack:
             ("GET", "/_local/outbox"): lambda query, body: (200, self.outbox()),
             ("POST", "/_local/sla-check"): lambda query, body: self.sla_check(body),
             ("POST", "/_local/token"): lambda query, body: self.token(body),
+            ("GET", "/_local/pipeline"): lambda query, body: (200, self.pipeline_status()),
+            ("GET", "/_local/undelivered"): lambda query, body: self.undelivered(query),
         }
         return make_server(
             self.config.host,
@@ -316,6 +318,79 @@ class LocalStack:
             )
         except ValueError as error:
             return 400, {"message": str(error), "errors": [{"field": "now", "message": str(error)}]}
+
+    def pipeline_status(self) -> dict[str, Any]:
+        """Whether anything is still moving: queue depths (visible, in flight, delayed) and the stream.
+
+        ``idle`` means the stream poller has read everything written and no queue holds a message;
+        a message that should go out and has not while the pipeline stays idle was lost.
+        """
+        sqs = self.session.client("sqs")
+        resources = self.resources
+        queues = {}
+        for name, url in (
+            ("notify", resources.notify_queue_url),
+            ("notify-dlq", resources.notify_dlq_url),
+            ("route-failures", resources.route_failures_url),
+            ("sla-failures", resources.sla_failures_url),
+        ):
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                    "ApproximateNumberOfMessagesDelayed",
+                ],
+            )["Attributes"]
+            queues[name] = {
+                "visible": int(attributes.get("ApproximateNumberOfMessages", 0)),
+                "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+                "delayed": int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)),
+            }
+        caught_up = self.stream_poller.caught_up
+        moving = queues["notify"]["visible"] + queues["notify"]["in_flight"] + queues["notify"]["delayed"]
+        return {
+            "idle": caught_up and moving == 0,
+            "stream": {"caught_up": caught_up, "failed_records": self.stream_poller.failed_records},
+            "queues": queues,
+        }
+
+    def undelivered(self, query: str) -> tuple[int, Any]:
+        """``GET /_local/undelivered?reports=A,B``: each report's queued messages not yet confirmed sent
+        or failed, by notification id, as the re-drive sees them (without its pause)."""
+        from urllib.parse import parse_qs
+
+        from lapor.app.redrive import unconfirmed_messages
+        from lapor.services import Services
+        from lapor.settings import Settings
+
+        ids = [i for part in parse_qs(query).get("reports", []) for i in part.split(",") if i]
+        svc = Services(Settings.from_env())
+        directory = svc.directory()
+        answer = []
+        for report_id in ids:
+            pending = svc.reports.pending_messages(report_id)
+            unconfirmed = (
+                unconfirmed_messages(
+                    pending,
+                    svc.reports.get(report_id),
+                    svc.reports.delivery_markers(report_id),
+                    directory=directory,
+                    sms_enabled=svc.settings.sms_enabled,
+                    now=svc.clock(),
+                )
+                if pending
+                else []
+            )
+            answer.append(
+                {
+                    "report_id": report_id,
+                    "notifications": [
+                        {"id": u.notification.id, "in_flight": u.in_flight} for u in unconfirmed
+                    ],
+                }
+            )
+        return 200, answer
 
     def outbox(self) -> list[dict[str, Any]]:
         """Every email and SMS moto accepted, oldest first, with the time it accepted each."""

@@ -87,6 +87,8 @@ class IntakeApi(Construct):
         # Reports: submit, track, officials' inbox and actions, monthly statistics (period index).
         # Messages a change causes ride in the report item's outbox and reach the notify queue through
         # the stream and the router (transactional outbox), so intake never sends to the queue.
+        # A report is read alone (actions) or with its timeline (a Query of its partition), and written
+        # with its timeline events in one transaction (Puts: the item is rewritten whole, never updated).
         iam.table(
             role,
             data.reports,
@@ -98,12 +100,15 @@ class IntakeApi(Construct):
         # Idempotency-Key records: a submission writes its own in the report transaction, officials'
         # actions go through powertools' idempotency layer.
         iam.table(role, data.idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"])
-        iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
+        iam.key(role, data.key, iam.KMS_USE)
         # Attachments: presigned POSTs are signed with this role, and the bucket's key encrypts them.
         uploads.grant_intake(role)
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
 
-        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=config.log_retention)
+        # One line per request with the client's IP address: personal data, so under the stack's key.
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=config.log_retention, encryption_key=data.key
+        )
         self.api = apigw.RestApi(
             self,
             "Api",
@@ -169,7 +174,7 @@ class IntakeApi(Construct):
         validator = self.api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
-        integration = apigw.LambdaIntegration(self.handler.function, proxy=True, allow_test_invoke=False)
+        integration = apigw.LambdaIntegration(self.entry_point(config), proxy=True, allow_test_invoke=False)
         for route in ROUTES:
             resource = self.api.root.resource_for_path(route.path)
             parameters = {f"method.request.path.{name}": True for name in _path_parameters(route.path)}
@@ -195,6 +200,27 @@ class IntakeApi(Construct):
             resource_arn=self.api.deployment_stage.stage_arn,
             web_acl_arn=self.web_acl.attr_arn,
         )
+
+    def entry_point(self, config: LaporConfig) -> lambda_.IFunction:
+        """What API Gateway invokes: the function, or with ``-c snapStart=true`` its ``live`` alias.
+
+        SnapStart restores a snapshot taken after the module imports, but only of a published
+        version, so the integration must name a version (through an alias), never ``$LATEST``. Each
+        deploy publishes a new version when the code or configuration changed (docs/decisions.md).
+        """
+        if not config.snap_start:
+            return self.handler.function
+        cfn = self.handler.function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        cfn.snap_start = lambda_.CfnFunction.SnapStartProperty(apply_on="PublishedVersions")
+        self.alias = lambda_.Alias(
+            self,
+            "Live",
+            alias_name="live",
+            version=self.handler.function.current_version,
+            description="The version API Gateway invokes (SnapStart restores published versions only)",
+        )
+        return self.alias
 
     def _gateway_responses(self, config: LaporConfig) -> None:
         """JSON errors from API Gateway itself; CORS headers on them when a single origin is configured."""

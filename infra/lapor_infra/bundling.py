@@ -3,8 +3,15 @@
 The layer asset is a directory holding ``python/`` (Lambda mounts it at /opt/python) with the shared
 package ``lapor`` and the third-party runtime dependencies from ``[project].dependencies`` in
 pyproject.toml, pinned by ``constraints.txt`` when it exists. Wheels are chosen for the function's
-architecture and Python version (never the build machine's), binary-only so nothing is compiled
+architecture and Python version (never the build machine's), binary-only so nothing is built
 here. boto3 and its family come with the Lambda runtime and are removed if a dependency pulls them.
+
+Then every module is compiled to bytecode by an interpreter of the runtime's own minor version
+(``lapor_infra.interpreters``), with ``--invalidation-mode unchecked-hash``: Lambda's /opt is
+read-only, so without bytecode every cold start compiles the whole layer again (about twice the
+import time), and timestamp-checked bytecode would be rejected because CDK zips every file with a
+1980 modification time. Unchecked-hash bytecode is trusted as it is; the layer hash covers the
+sources, so changed sources always mean a new layer with fresh bytecode.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ def imaging_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
         return list(tomllib.load(handle)["project"]["optional-dependencies"]["imaging"])
 
 
+COMPILE_MODE = "unchecked-hash"
+
+
 def python_version(runtime: lambda_.Runtime = c.RUNTIME) -> str:
     """``python3.14`` -> ``3.14``: the version pip must select wheels for."""
     return runtime.name.removeprefix("python")
@@ -47,9 +57,30 @@ def pip_platform(architecture: lambda_.Architecture = c.ARCHITECTURE) -> str:
     return c.PIP_PLATFORMS[architecture.name]
 
 
-def pip_command(target: Path, requirements: list[str] | None = None) -> list[str]:
+def compile_command(target: Path, interpreter: str, *, mount: str = c.LAYER_MOUNT) -> list[str]:
+    """Bytecode for every module under ``target``, recorded as living under ``mount`` (tracebacks)."""
+    return [
+        interpreter,
+        "-m",
+        "compileall",
+        "-q",
+        "-j",
+        "0",
+        "--invalidation-mode",
+        COMPILE_MODE,
+        "-s",
+        str(target),
+        "-p",
+        mount,
+        str(target),
+    ]
+
+
+def pip_command(
+    target: Path, *, platform: str | None = None, requirements: list[str] | None = None
+) -> list[str]:
     """The pip invocation that fills ``target`` with ``requirements`` (default: the runtime
-    dependencies) for Lambda's platform and Python."""
+    dependencies) for Lambda."""
     command = [
         sys.executable,
         "-m",
@@ -59,7 +90,7 @@ def pip_command(target: Path, requirements: list[str] | None = None) -> list[str
         "--disable-pip-version-check",
         "--no-input",
         "--platform",
-        pip_platform(),
+        platform or pip_platform(),
         "--implementation",
         "cp",
         "--python-version",
@@ -82,7 +113,8 @@ def layer_hash() -> str:
     the target platform or this bundling code produces a new asset.
     """
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for part in (python_version(), pip_platform(), *runtime_dependencies(), *c.RUNTIME_PROVIDED):
+    bytecode = f"{COMPILE_MODE}:{python_version()}" if c.PYTHON_BUILD.compiles else "no-bytecode"
+    for part in (python_version(), pip_platform(), bytecode, *runtime_dependencies(), *c.RUNTIME_PROVIDED):
         digest.update(part.encode() + b"\0")
     if c.CONSTRAINTS.is_file():
         digest.update(c.CONSTRAINTS.read_bytes())
@@ -93,16 +125,28 @@ def layer_hash() -> str:
     return digest.hexdigest()
 
 
-def build_layer(output_dir: Path, requirements: list[str] | None = None) -> None:
-    """Fill ``output_dir`` with ``python/`` = third-party wheels + the ``lapor`` package.
+def build_layer(
+    output_dir: Path,
+    *,
+    platform: str | None = None,
+    interpreter: str | None = c.PYTHON_BUILD.interpreter,
+    requirements: list[str] | None = None,
+) -> None:
+    """Fill ``output_dir`` with ``python/`` = third-party wheels + the ``lapor`` package, compiled.
 
-    With ``requirements`` (the imaging layer), only those wheels: the ``lapor`` package comes from
-    the common layer.
+    ``platform`` (pip's, default the functions' architecture) and ``interpreter`` (the compiler,
+    default the runtime's; None skips bytecode) let the cold-import benchmark build the very same
+    layer for this machine. With ``requirements`` (the imaging layer) only those wheels are bundled:
+    the ``lapor`` package comes from the common layer.
     """
     target = output_dir / "python"
     target.mkdir(parents=True, exist_ok=True)
-    command = pip_command(target, requirements)
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(  # noqa: S603
+        pip_command(target, platform=platform, requirements=requirements),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"layer bundling: pip failed ({result.returncode}):\n{result.stderr[-4000:]}")
     for name in c.RUNTIME_PROVIDED:
@@ -115,6 +159,15 @@ def build_layer(output_dir: Path, requirements: list[str] | None = None) -> None
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts are of no use in a layer
     if requirements is None:
         shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
+    for stale in target.rglob("__pycache__"):  # wheels may ship bytecode of another Python
+        shutil.rmtree(stale)
+    if interpreter is None:
+        return
+    result = subprocess.run(compile_command(target, interpreter), capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"layer bundling: compileall failed ({result.returncode}):\n{(result.stdout + result.stderr)[-4000:]}"
+        )
 
 
 @jsii.implements(cdk.ILocalBundling)
@@ -125,7 +178,7 @@ class LocalLayerBundling:
         self.requirements = requirements
 
     def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
-        build_layer(Path(output_dir), self.requirements)
+        build_layer(Path(output_dir), requirements=self.requirements)
         return True
 
 
@@ -144,10 +197,11 @@ def layer_code() -> lambda_.Code:
 
 
 def imaging_layer_code() -> lambda_.Code:
-    """The attachments function's layer (Pillow), bundled locally like the common one."""
+    """The attachments function's layer (Pillow, compiled like the common one), bundled locally."""
     requirements = imaging_dependencies()
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for part in (python_version(), pip_platform(), *requirements):
+    bytecode = f"{COMPILE_MODE}:{python_version()}" if c.PYTHON_BUILD.compiles else "no-bytecode"
+    for part in (python_version(), pip_platform(), bytecode, *requirements):
         digest.update(part.encode() + b"\0")
     if c.CONSTRAINTS.is_file():
         digest.update(c.CONSTRAINTS.read_bytes())

@@ -13,7 +13,7 @@ from lapor_infra.config import LaporConfig
 from lapor_infra.data import Data
 from lapor_infra.identity import Identity
 from lapor_infra.layer import CommonLayer
-from lapor_infra.notifications import Notifications, NotifyQueue
+from lapor_infra.notifications import Notifications, NotifyQueue, Sender, SmsDeliveryStatus
 from lapor_infra.observability import Observability
 from lapor_infra.router import Router
 from lapor_infra.sla import SlaSchedule
@@ -31,7 +31,13 @@ class LaporStack(Stack):
         data = Data(self, "Data", stage=config.stage)
         layer = CommonLayer(self, "CommonLayer").layer
         queue = NotifyQueue(self, "NotifyQueue", data=data)
-        identity = Identity(self, "Identity", config=config)
+        sender = Sender(self, "Sender", config=config)
+        identity = Identity(
+            self,
+            "Identity",
+            config=config,
+            configuration_set_name=sender.configuration_set.configuration_set_name,
+        )
         uploads = Uploads(self, "Uploads", config=config, data=data, layer=layer)
         intake = IntakeApi(
             self,
@@ -46,7 +52,10 @@ class LaporStack(Stack):
         router = Router(self, "Router", config=config, data=data, layer=layer, notify_queue=queue)
         sla = SlaSchedule(self, "SlaSchedule", config=config, data=data, layer=layer, notify_queue=queue)
         notifications = Notifications(
-            self, "Notifications", config=config, data=data, layer=layer, notify_queue=queue
+            self, "Notifications", config=config, data=data, layer=layer, notify_queue=queue, sender=sender
+        )
+        sms_status = SmsDeliveryStatus(
+            self, "SmsDeliveryStatus", config=config, data=data, layer=layer, notify_queue=queue
         )
         observability = Observability(
             self,
@@ -54,7 +63,14 @@ class LaporStack(Stack):
             config=config,
             data=data,
             api=intake.api,
-            functions=[intake.handler, router.handler, sla.handler, notifications.handler, uploads.handler],
+            functions=[
+                intake.handler,
+                router.handler,
+                sla.handler,
+                notifications.handler,
+                sms_status.handler,
+                uploads.handler,
+            ],
             stream_consumer=router.handler,
             dead_letter_queues={
                 "NotifyDlq": queue.dlq,
@@ -95,11 +111,20 @@ class LaporStack(Stack):
             ),
             c.OUTPUT_DASHBOARD: (observability.dashboard.dashboard_name, "CloudWatch dashboard"),
         }
+        if sms_status.role is not None:
+            outputs[c.OUTPUT_SMS_DELIVERY_ROLE] = (
+                sms_status.role.role_arn,
+                "Role SNS writes SMS delivery status with (set in the account's SMS settings by this stack)",
+            )
+        if config.snap_start:
+            outputs[c.OUTPUT_API_ALIAS] = (intake.alias.function_arn, "API function alias (SnapStart)")
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)
+        if sender.identity is None:
+            return  # an existing identity: its DKIM records were published when it was created
         for index in range(1, 4):
-            name = getattr(notifications.identity, f"dkim_dns_token_name{index}")
-            value = getattr(notifications.identity, f"dkim_dns_token_value{index}")
+            name = getattr(sender.identity, f"dkim_dns_token_name{index}")
+            value = getattr(sender.identity, f"dkim_dns_token_value{index}")
             CfnOutput(
                 self,
                 f"SesDkimRecord{index}",

@@ -46,6 +46,7 @@ class Uploads(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.stage = config.stage
+        self.key = data.key
         self.bucket_name = f"lapor-{config.stage}-uploads-{Aws.ACCOUNT_ID}-{Aws.REGION}"
         self.bucket_arn = f"arn:{Aws.PARTITION}:s3:::{self.bucket_name}"
 
@@ -78,7 +79,7 @@ class Uploads(Construct):
         iam.allow(role, ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"], [self.objects(CLEAN)])
         iam.allow(role, ["s3:GetObject"], [self.objects(ATTACHED)])
         iam.allow(role, ["s3:ListBucket"], [self.bucket_arn])
-        iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
+        iam.key(role, data.key, iam.KMS_S3)
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
         self.acknowledge_prefix_grants(role)
 
@@ -155,8 +156,9 @@ class Uploads(Construct):
         download links), mark uploads attached and tag their cleaned copies to keep them."""
         iam.allow(role, ["s3:GetObject", "s3:PutObject"], [self.objects(INCOMING)])
         iam.allow(role, ["s3:GetObject", "s3:PutObjectTagging"], [self.objects(CLEAN)])
-        iam.allow(role, ["s3:GetObject", "s3:PutObject"], [self.objects(ATTACHED)])
+        iam.allow(role, ["s3:PutObject"], [self.objects(ATTACHED)])
         iam.allow(role, ["s3:ListBucket"], [self.bucket_arn])
+        iam.key(role, self.key, iam.KMS_S3)
         self.acknowledge_prefix_grants(role)
 
 

@@ -30,6 +30,7 @@ ENVIRONMENT = {
     "LAPOR_CORS_ORIGINS": "cors_origins",
     "LAPOR_SLA_ALLOW_FUTURE_NOW": "sla_allow_future_now",
     "LAPOR_UPLOADS_BUCKET": "uploads_bucket",
+    "LAPOR_REDRIVE_AFTER_SECONDS": "redrive_after_seconds",
 }
 
 
@@ -64,6 +65,9 @@ class Settings(BaseModel):
     sla_allow_future_now: bool = False
     # Reporters' attachments; without it POST /uploads and attachments are refused (503).
     uploads_bucket: str | None = None
+    # Messages queued longer ago than this and not confirmed are enqueued again by the SLA checker.
+    # Longer than the notifier's own retries (about a minute) and a claim's lease (two minutes).
+    redrive_after_seconds: int = Field(default=600, ge=180)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

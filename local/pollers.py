@@ -262,6 +262,42 @@ def _lambda_attribute(value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class S3EventPoller(QueuePoller):
+    """Invokes a function with S3 event notifications, as S3 invokes Lambda (asynchronously).
+
+    moto delivers the bucket's notifications to an SQS queue; each message's body is the very event
+    S3 would hand the function (``{"Records": [...]}``). A failed invocation is retried, as Lambda
+    retries an asynchronous one twice, then dropped with a line in the log. S3's ``s3:TestEvent``
+    (sent to queues, never to functions) is skipped.
+    """
+
+    max_attempts = 3
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        """Receive messages and invoke the function once per S3 event; the number received."""
+        response = self._sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["ApproximateReceiveCount"],
+        )
+        messages = response.get("Messages", [])
+        for message in messages:
+            event = json.loads(message["Body"])
+            done = True
+            if "Records" in event:
+                self.invocations += 1
+                try:
+                    invoke(self.handler, event, function_name=self.function_name, timeout_seconds=60)
+                except Exception as error:  # noqa: BLE001 - an asynchronous invocation failed: retry it
+                    receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+                    done = receives >= self.max_attempts
+                    print(f"[s3-events] invocation failed ({receives}): {type(error).__name__}", flush=True)
+            if done:
+                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
+
 class Schedule(threading.Thread):
     """Invokes a handler every ``interval`` seconds with a scheduled event, like EventBridge Scheduler."""
 

@@ -16,7 +16,9 @@ from typing import Any
 from local.auth import DEFAULT_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
-FUNCTION_DIRS = [ROOT / "functions" / name for name in ("intake", "route", "sla_check", "notify")]
+FUNCTION_DIRS = [
+    ROOT / "functions" / name for name in ("intake", "route", "sla_check", "notify", "attachments")
+]
 LAYER_DIR = ROOT / "layers" / "common" / "python"
 DEMO_DIRECTORY = ROOT / "local" / "directory.demo.yaml"
 WEB_ROOT = ROOT / "web"
@@ -28,6 +30,7 @@ PROTECTED = {
     ("GET", "/me"),
     ("GET", "/officials"),
     ("POST", "/reports/{id}/actions"),
+    ("GET", "/reports/{id}/attachments"),
 }
 # A poller finishes the invocation it is in before it stops; an SLA run can take this long.
 POLLER_STOP_SECONDS = 60
@@ -44,6 +47,7 @@ class LocalConfig:
     state_file: Path | None = None
     sla_interval: float = 60.0
     prefix: str = "lapor-local"
+    cors_origins: str = ""  # empty: the stack's own URL and its localhost twin
     password: str = DEFAULT_PASSWORD
     mfa: bool = False
 
@@ -58,6 +62,7 @@ class LocalConfig:
             directory=Path(env["LAPOR_DIRECTORY"]) if env.get("LAPOR_DIRECTORY") else DEMO_DIRECTORY,
             state_file=Path(env["LAPOR_LOCAL_STATE"]) if env.get("LAPOR_LOCAL_STATE") else None,
             sla_interval=float(env.get("LAPOR_SLA_INTERVAL", "60")),
+            cors_origins=env.get("LAPOR_CORS_ORIGINS", ""),
             password=env.get("LAPOR_LOCAL_PASSWORD") or cls.password,
             mfa=_mfa_setting(env.get("LAPOR_MFA", "off")),
         )
@@ -141,6 +146,12 @@ class LocalStack:
         port = self.http.server_address[1]
         self.url = f"http://{cfg.host}:{port}"
         os.environ.update(self.resources.environment(public_url=self.url))
+        # CORS on, as deployed: the pages' own origin, and the same stack under "localhost", which a
+        # browser treats as another site (so cross-origin answers can be tried locally).
+        os.environ["LAPOR_CORS_ORIGINS"] = cfg.cors_origins or f"{self.url},http://localhost:{port}"
+        from local.resources import allow_browser_uploads
+
+        allow_browser_uploads(self.session, self.resources.names, os.environ["LAPOR_CORS_ORIGINS"].split(","))
         _prepare_imports()
 
         from ops.directory_ops import load_into
@@ -266,11 +277,12 @@ class LocalStack:
         )
 
     def _start_event_sources(self) -> None:
+        import attachments_app
         import notify_app
         import route_app
         import sla_check_app
 
-        from local.pollers import QueuePoller, Schedule, StreamPoller
+        from local.pollers import QueuePoller, S3EventPoller, Schedule, StreamPoller
 
         resources = self.resources
         self.stream_poller = StreamPoller(
@@ -291,7 +303,15 @@ class LocalStack:
             )
             for _ in range(NOTIFY_CONCURRENCY)
         ]
-        self.threads = [self.stream_poller, *self.queue_pollers]
+        # The uploads bucket's ObjectCreated events run the attachments function, as S3 would.
+        self.upload_poller = S3EventPoller(
+            session=self.session,
+            queue_url=resources.upload_events_url,
+            queue_arn="",
+            handler=attachments_app.lambda_handler,
+            function_name="lapor-attachments",
+        )
+        self.threads = [self.stream_poller, *self.queue_pollers, self.upload_poller]
         if self.config.sla_interval > 0:
             self.threads.append(
                 Schedule(

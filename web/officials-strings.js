@@ -83,6 +83,8 @@ export const OFFICIALS_STRINGS = {
     'act.err.403': 'Peran Anda tidak boleh melakukan tindakan ini pada laporan ini.',
     'act.err.409': 'Status laporan sudah berubah sehingga tindakan ini tidak dapat dilakukan. Laporan telah dimuat ulang.',
     'err.403': 'Anda tidak berwenang melakukan ini.',
+    'att.heading': 'Lampiran', 'att.hint': 'Foto sudah dibersihkan dari data lokasi (GPS) dan kamera. Tautan unduhan berlaku 5 menit; buka ulang laporan untuk tautan baru.',
+    'att.download': 'Unduh lampiran {name}', 'att.processing': 'sedang dibersihkan, coba lagi sebentar lagi', 'att.unavailable': 'berkas tidak dapat dibaca',
   },
   en: {
     'title.officials': 'Officials’ workspace',
@@ -162,5 +164,7 @@ export const OFFICIALS_STRINGS = {
     'act.err.403': 'Your role may not make this move on this report.',
     'act.err.409': 'The report’s status has changed, so this move is no longer possible. The report was reloaded.',
     'err.403': 'You are not allowed to do this.',
+    'att.heading': 'Attachments', 'att.hint': 'Photos have had their location (GPS) and camera data removed. Download links work for 5 minutes; reopen the report for new ones.',
+    'att.download': 'Download attachment {name}', 'att.processing': 'being cleaned, try again shortly', 'att.unavailable': 'the file could not be read',
   },
 };

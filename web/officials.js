@@ -425,6 +425,22 @@ async function loadAssignees() {
     ...others.map((o) => h('option', { value: o.id }, t('act.to_official.option', { name: o.name, role: roleLabel(o.role), open: o.open }))));
 }
 
+/** The report's files, each with a download link that works for a few minutes (cleaned copies only). */
+async function loadAttachments(current) {
+  const section = $('#attachments');
+  if (!current.attachments_count || current.view !== 'official') { section.hidden = true; return; }
+  let files = [];
+  try { files = await call(`/reports/${encodeURIComponent(current.id)}/attachments`); } catch { files = []; }
+  if (report?.id !== current.id) return;
+  $('#attachments-list').replaceChildren(...files.map((f) => h('li', {},
+    f.url
+      ? h('a', { href: f.url, download: f.filename, 'aria-label': t('att.download', { name: f.filename }) }, f.filename)
+      : h('span', {}, f.filename),
+    ` (${Math.max(1, Math.round(f.size / 1024))} KB)`,
+    f.status === 'ready' ? null : h('span', { class: 'note' }, ` — ${t(`att.${f.status}`)}`))));
+  section.hidden = false;
+}
+
 async function openReport(id, focus = true) {
   desk.classList.add('report-open');
   panel.hidden = false;
@@ -436,9 +452,11 @@ async function openReport(id, focus = true) {
     report = await call(`/reports/${encodeURIComponent(id)}`);
     status.replaceChildren();
     renderPanel();
+    loadAttachments(report);
   } catch (err) {
     report = null;
     $('#panel-body').replaceChildren();
+    $('#attachments').hidden = true;
     actionForm.hidden = true;
     status.replaceChildren(h('p', { class: 'alert alert-error', role: 'alert' },
       err.status === 404 ? t('track.notfound', { code: id }) : apiMessage(err)));

@@ -1,5 +1,7 @@
 // stats.html — per-agency handling statistics for one WIB month (GET /stats?period=YYYY-MM).
-import { $, api, clearErrors, currentWibMonth, fmtMonth, fmtNum, fmtPct, h, localErrors, onLangChange, showErrors, t } from './app.js';
+import {
+  $, api, clearErrors, currentWibMonth, fmtMonth, fmtNum, fmtPct, h, loadCatalogue, localErrors, onLangChange, showErrors, t,
+} from './app.js';
 
 const form = $('#stats-form');
 const input = $('#s-period');
@@ -73,3 +75,4 @@ input.max = currentWibMonth();
 const wanted = new URLSearchParams(location.search).get('period');
 input.value = /^\d{4}-\d{2}$/.test(wanted || '') ? wanted : currentWibMonth();
 load(input.value);
+loadCatalogue().catch(() => {});

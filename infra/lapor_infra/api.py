@@ -13,6 +13,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from lapor.adapters.schema import INBOX_INDEXES, PERIOD_INDEX
+from lapor.domain.catalogue import bilingual
 from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig
@@ -21,6 +22,7 @@ from lapor_infra.functions import LaporFunction, pipeline_environment
 from lapor_infra.identity import Identity
 from lapor_infra.nag import XRAY_REASON, acknowledge
 from lapor_infra.notifications import NotifyQueue
+from lapor_infra.uploads import Uploads
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ ROUTES = (
     Route("GET", "/reports/{id}"),
     Route("POST", "/reports/{id}/feedback"),
     Route("GET", "/categories"),
+    Route("GET", "/regions", query=("q", "parent", "limit")),
+    Route("GET", "/messages"),
+    Route("POST", "/uploads"),
     Route("GET", "/stats", query=("period",)),
     Route("GET", "/openapi.json"),
     Route("GET", "/agencies"),
@@ -53,6 +58,7 @@ ROUTES = (
     Route("GET", "/me", official=True),
     Route("GET", "/officials", official=True, query=("agency",)),
     Route("POST", "/reports/{id}/actions", official=True),
+    Route("GET", "/reports/{id}/attachments", official=True),
 )
 CORS_HEADERS = ("Content-Type", "Authorization", "Idempotency-Key")
 
@@ -70,6 +76,7 @@ class IntakeApi(Construct):
         layer: lambda_.ILayerVersion,
         notify_queue: NotifyQueue,
         identity: Identity,
+        uploads: Uploads,
     ) -> None:
         super().__init__(scope, construct_id)
         self.handler = LaporFunction(
@@ -85,6 +92,7 @@ class IntakeApi(Construct):
                 "LAPOR_USER_POOL_CLIENT_ID": identity.client.user_pool_client_id,
                 "LAPOR_MFA_REQUIRED": "true" if config.mfa_required else "false",
                 "LAPOR_CORS_ORIGINS": ",".join(config.cors_origins),
+                "LAPOR_UPLOADS_BUCKET": uploads.bucket_name,
             },
         )
         role = self.handler.role
@@ -106,6 +114,8 @@ class IntakeApi(Construct):
         # actions go through powertools' idempotency layer.
         iam.table(role, data.idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"])
         iam.key(role, data.key, iam.KMS_USE)
+        # Attachments: presigned POSTs are signed with this role, and the bucket's key encrypts them.
+        uploads.grant_intake(role)
         # Whether an admin or supervisor has enrolled TOTP (the API requires it with mfa=required).
         iam.allow(role, ["cognito-idp:AdminGetUser"], [identity.user_pool.user_pool_arn])
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
@@ -239,13 +249,26 @@ class IntakeApi(Construct):
         ):
             self.api.add_gateway_response(name, type=response_type, response_headers=headers or None)
         # An undeclared path is "not found", not API Gateway's "Missing Authentication Token" 403.
-        self.api.add_gateway_response(
-            "NotFound",
-            type=apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-            status_code="404",
-            response_headers=headers or None,
-            templates={"application/json": json.dumps({"message": "Not found"})},
-        )
+        # API Gateway answers these before any function runs, so it cannot read Accept-Language:
+        # they are worded in both languages, from the same catalogue.
+        for name, response_type, status, message_id in (
+            ("NotFound", apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, "404", "route_not_found"),
+            ("Unauthorized", apigw.ResponseType.UNAUTHORIZED, "401", "sign_in"),
+        ):
+            self.api.add_gateway_response(
+                name,
+                type=response_type,
+                status_code=status,
+                response_headers=headers or None,
+                templates={"application/json": _refusal_template(message_id)},
+            )
+
+
+def _refusal_template(message_id: str) -> str:
+    """An API Gateway response body in the API's error shape, worded in both languages."""
+    return json.dumps(
+        {"message": bilingual(message_id), "code": message_id, "errors": []}, ensure_ascii=False
+    )
 
 
 def _path_parameters(path: str) -> list[str]:

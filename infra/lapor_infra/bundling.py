@@ -39,6 +39,12 @@ def runtime_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
         return list(tomllib.load(handle)["project"]["dependencies"])
 
 
+def imaging_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
+    """The attachments function's own layer: ``[project.optional-dependencies].imaging`` (Pillow)."""
+    with pyproject.open("rb") as handle:
+        return list(tomllib.load(handle)["project"]["optional-dependencies"]["imaging"])
+
+
 COMPILE_MODE = "unchecked-hash"
 
 
@@ -70,8 +76,11 @@ def compile_command(target: Path, interpreter: str, *, mount: str = c.LAYER_MOUN
     ]
 
 
-def pip_command(target: Path, *, platform: str | None = None) -> list[str]:
-    """The pip invocation that fills ``target`` with the runtime dependencies for Lambda."""
+def pip_command(
+    target: Path, *, platform: str | None = None, requirements: list[str] | None = None
+) -> list[str]:
+    """The pip invocation that fills ``target`` with ``requirements`` (default: the runtime
+    dependencies) for Lambda."""
     command = [
         sys.executable,
         "-m",
@@ -93,7 +102,7 @@ def pip_command(target: Path, *, platform: str | None = None) -> list[str]:
     ]
     if c.CONSTRAINTS.is_file():
         command += ["-c", str(c.CONSTRAINTS)]
-    return command + runtime_dependencies()
+    return command + (runtime_dependencies() if requirements is None else requirements)
 
 
 def layer_hash() -> str:
@@ -117,18 +126,26 @@ def layer_hash() -> str:
 
 
 def build_layer(
-    output_dir: Path, *, platform: str | None = None, interpreter: str | None = c.PYTHON_BUILD.interpreter
+    output_dir: Path,
+    *,
+    platform: str | None = None,
+    interpreter: str | None = c.PYTHON_BUILD.interpreter,
+    requirements: list[str] | None = None,
 ) -> None:
     """Fill ``output_dir`` with ``python/`` = third-party wheels + the ``lapor`` package, compiled.
 
     ``platform`` (pip's, default the functions' architecture) and ``interpreter`` (the compiler,
     default the runtime's; None skips bytecode) let the cold-import benchmark build the very same
-    layer for this machine.
+    layer for this machine. With ``requirements`` (the imaging layer) only those wheels are bundled:
+    the ``lapor`` package comes from the common layer.
     """
     target = output_dir / "python"
     target.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(  # noqa: S603
-        pip_command(target, platform=platform), capture_output=True, text=True, check=False
+        pip_command(target, platform=platform, requirements=requirements),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"layer bundling: pip failed ({result.returncode}):\n{result.stderr[-4000:]}")
@@ -140,7 +157,8 @@ def build_layer(
                 )
                 shutil.rmtree(path)
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts are of no use in a layer
-    shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
+    if requirements is None:
+        shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
     for stale in target.rglob("__pycache__"):  # wheels may ship bytecode of another Python
         shutil.rmtree(stale)
     if interpreter is None:
@@ -156,8 +174,11 @@ def build_layer(
 class LocalLayerBundling:
     """CDK's hook for bundling on the build machine; Docker is never needed (nor used)."""
 
+    def __init__(self, requirements: list[str] | None = None) -> None:
+        self.requirements = requirements
+
     def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
-        build_layer(Path(output_dir))
+        build_layer(Path(output_dir), requirements=self.requirements)
         return True
 
 
@@ -170,6 +191,27 @@ def layer_code() -> lambda_.Code:
         bundling=cdk.BundlingOptions(
             image=cdk.DockerImage.from_registry("unused"),  # never pulled: local bundling always succeeds
             local=LocalLayerBundling(),
+            command=["false"],
+        ),
+    )
+
+
+def imaging_layer_code() -> lambda_.Code:
+    """The attachments function's layer (Pillow, compiled like the common one), bundled locally."""
+    requirements = imaging_dependencies()
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    bytecode = f"{COMPILE_MODE}:{python_version()}" if c.PYTHON_BUILD.compiles else "no-bytecode"
+    for part in (python_version(), pip_platform(), bytecode, *requirements):
+        digest.update(part.encode() + b"\0")
+    if c.CONSTRAINTS.is_file():
+        digest.update(c.CONSTRAINTS.read_bytes())
+    return lambda_.Code.from_asset(
+        str(c.IMAGING_LAYER_DIR),
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=digest.hexdigest(),
+        bundling=cdk.BundlingOptions(
+            image=cdk.DockerImage.from_registry("unused"),
+            local=LocalLayerBundling(requirements),
             command=["false"],
         ),
     )

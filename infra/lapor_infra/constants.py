@@ -17,6 +17,8 @@ from lapor_infra.interpreters import python_build
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 LAYER_DIR = REPO_ROOT / "layers" / "common"
+# The imaging layer has no source of its own (only Pillow's wheels); its asset starts from here.
+IMAGING_LAYER_DIR = REPO_ROOT / "layers" / "imaging"
 SHARED_PACKAGE_DIR = LAYER_DIR / "python" / "lapor"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 CONSTRAINTS = REPO_ROOT / "constraints.txt"
@@ -93,7 +95,17 @@ SMS_STATUS = FunctionSpec(
     Duration.seconds(30),
     "Lapor SMS delivery status: records SMS the carrier failed (SNS delivery-status log) on the report",
 )
-ALL_FUNCTIONS = (INTAKE, ROUTE, SLA_CHECK, NOTIFY, SMS_STATUS)
+ATTACHMENTS = FunctionSpec(
+    "attachments",
+    "attachments_app",
+    1024,  # decoding a 10 MB photo takes memory, and CPU comes with it
+    Duration.seconds(60),
+    "Lapor attachments: strips EXIF/GPS from uploaded photos before officials can download them",
+)
+ALL_FUNCTIONS = (INTAKE, ROUTE, SLA_CHECK, NOTIFY, SMS_STATUS, ATTACHMENTS)
+# S3 invokes the attachments function asynchronously; Lambda retries a failed event this often.
+ATTACHMENTS_RETRY_ATTEMPTS = 2
+ATTACHMENTS_MAX_EVENT_AGE = Duration.hours(1)
 
 # Queues. The notify queue's visibility timeout must cover six function timeouts (AWS guidance for
 # SQS event sources), so a slow batch is never delivered twice while it is still running.
@@ -138,6 +150,7 @@ OUTPUT_DASHBOARD = "DashboardName"
 OUTPUT_SLA_FUNCTION = "SlaCheckFunctionName"
 OUTPUT_SMS_DELIVERY_ROLE = "SmsDeliveryStatusRoleArn"
 OUTPUT_API_ALIAS = "ApiFunctionAlias"
+OUTPUT_UPLOADS_BUCKET = "UploadsBucketName"
 
 # The report item's scalar flag that a change put messages in its outbox: written by lapor.repository,
 # matched by the router's event filter (list contents cannot be matched by Lambda event filters).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import RemovalPolicy
@@ -52,6 +52,7 @@ class LaporFunction(Construct):
         layer: lambda_.ILayerVersion,
         config: LaporConfig,
         environment: Mapping[str, str],
+        extra_layers: Sequence[lambda_.ILayerVersion] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.spec = spec
@@ -79,7 +80,7 @@ class LaporFunction(Construct):
             architecture=c.ARCHITECTURE,
             code=lambda_.Code.from_asset(str(spec.code_dir), exclude=_CODE_EXCLUDES),
             handler=spec.handler,
-            layers=[layer],
+            layers=[layer, *extra_layers],
             memory_size=spec.memory_mb,
             timeout=spec.timeout,
             tracing=lambda_.Tracing.ACTIVE,

@@ -20,6 +20,9 @@ KMS_SEND = ("kms:Decrypt", "kms:GenerateDataKey")
 # credentials and encrypts items with it itself) and receiving from encrypted queues. No role calls
 # kms:Encrypt: no service Lapor uses asks for it on a caller's behalf.
 KMS_USE = ("kms:Decrypt",)
+# Reading and writing SSE-KMS objects in S3 (the uploads bucket): S3 decrypts on GET and generates a
+# data key on PUT under the caller's credentials; a presigned POST uses its signer's.
+KMS_S3 = ("kms:Decrypt", "kms:GenerateDataKey")
 
 
 def allow(

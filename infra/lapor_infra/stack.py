@@ -17,6 +17,7 @@ from lapor_infra.notifications import Notifications, NotifyQueue, Sender, SmsDel
 from lapor_infra.observability import Observability
 from lapor_infra.router import Router
 from lapor_infra.sla import SlaSchedule
+from lapor_infra.uploads import Uploads
 
 
 class LaporStack(Stack):
@@ -37,8 +38,16 @@ class LaporStack(Stack):
             config=config,
             configuration_set_name=sender.configuration_set.configuration_set_name,
         )
+        uploads = Uploads(self, "Uploads", config=config, data=data, layer=layer)
         intake = IntakeApi(
-            self, "IntakeApi", config=config, data=data, layer=layer, notify_queue=queue, identity=identity
+            self,
+            "IntakeApi",
+            config=config,
+            data=data,
+            layer=layer,
+            notify_queue=queue,
+            identity=identity,
+            uploads=uploads,
         )
         router = Router(self, "Router", config=config, data=data, layer=layer, notify_queue=queue)
         sla = SlaSchedule(self, "SlaSchedule", config=config, data=data, layer=layer, notify_queue=queue)
@@ -60,6 +69,7 @@ class LaporStack(Stack):
                 sla.handler,
                 notifications.handler,
                 sms_status.handler,
+                uploads.handler,
             ],
             stream_consumer=router.handler,
             dead_letter_queues={
@@ -90,6 +100,7 @@ class LaporStack(Stack):
                 "sla_check function (operator re-runs)",
             ),
             c.OUTPUT_USER_POOL: (identity.user_pool.user_pool_id, "Officials' Cognito user pool"),
+            c.OUTPUT_UPLOADS_BUCKET: (uploads.bucket.bucket_name, "Reporters' attachments (private)"),
             c.OUTPUT_USER_POOL_CLIENT: (
                 identity.client.user_pool_client_id,
                 "Web app client of the user pool",

@@ -45,8 +45,24 @@ def test_layer_holds_the_shared_package_and_its_dependencies(layer_asset: Path) 
     python = layer_asset / "python"
     assert (python / "lapor" / "__init__.py").is_file()
     assert (python / "lapor" / "adapters" / "schema.py").is_file()
-    for package in ("aws_lambda_powertools", "pydantic", "pydantic_core", "yaml", "holidays"):
+    for package in ("aws_lambda_powertools", "pydantic", "pydantic_core", "yaml", "holidays", "jinja2"):
         assert (python / package).is_dir(), package
+    # the email templates and the region list travel with the package
+    assert (python / "lapor" / "app" / "templates" / "email.html.j2").is_file()
+    assert (python / "lapor" / "adapters" / "data" / "regions.tsv.gz").is_file()
+    # ... and Pillow does not: it is the attachments function's own layer
+    assert not (python / "PIL").exists()
+
+
+def test_imaging_layer_is_pillow_for_lambda_only(tmp_path: Path) -> None:
+    load_app_module()
+    from lapor_infra.bundling import build_layer, imaging_dependencies, python_version
+
+    build_layer(tmp_path, requirements=imaging_dependencies())
+    python = tmp_path / "python"
+    assert (python / "PIL" / "Image.py").is_file() and not (python / "lapor").exists()
+    abi = f"cpython-{python_version().replace('.', '')}-aarch64"
+    assert any(abi in so.name for so in (python / "PIL").glob("_imaging.*.so"))
 
 
 def test_binary_wheels_are_for_the_runtime_python_on_arm64(layer_asset: Path) -> None:

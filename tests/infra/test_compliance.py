@@ -61,6 +61,18 @@ EXPECTED_ACKNOWLEDGMENTS = {
     ("NotifyQueue/DeadLetterQueue", "AwsSolutions-SQS3"),
     ("Router/FailureQueue", "AwsSolutions-SQS3"),
     ("SlaSchedule/DeadLetterQueue", "AwsSolutions-SQS3"),
+    ("Uploads/Function/Role", "AwsSolutions-IAM5[Resource::*]"),
+    ("Uploads/Bucket", "AwsSolutions-S1"),
+    # Attachments are keyed by random ids under three fixed prefixes (lapor.adapters.uploads).
+    *(
+        (
+            role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::lapor-dev-uploads-<AWS::AccountId>-"
+            f"<AWS::Region>/{prefix}*]",
+        )
+        for role in ("IntakeApi/Function/Role", "Uploads/Function/Role")
+        for prefix in ("incoming/", "clean/", "attached/")
+    ),
 }
 
 
@@ -72,7 +84,14 @@ def _runtime_acknowledgments() -> set[tuple[str, str]]:
         return set()
     return {
         (f"{construct}/Function/Function", "AwsSolutions-L1")
-        for construct in ("IntakeApi", "Router", "SlaSchedule", "Notifications", "SmsDeliveryStatus")
+        for construct in (
+            "IntakeApi",
+            "Router",
+            "SlaSchedule",
+            "Notifications",
+            "SmsDeliveryStatus",
+            "Uploads",
+        )
     }
 
 

@@ -28,11 +28,15 @@ FUNCTIONS = {
     "sla_check": "SlaScheduleFunction",
     "notify": "NotificationsFunction",
     "sms_status": "SmsDeliveryStatusFunction",
+    "attachments": "UploadsFunction",
 }
 PUBLIC_ROUTES = {
     ("POST", "/reports"),
     ("GET", "/reports/{id}"),
     ("GET", "/categories"),
+    ("GET", "/regions"),
+    ("GET", "/messages"),
+    ("POST", "/uploads"),
     ("GET", "/stats"),
     ("GET", "/openapi.json"),
     ("POST", "/reports/{id}/feedback"),
@@ -45,6 +49,7 @@ OFFICIAL_ROUTES = {
     ("GET", "/me"),
     ("GET", "/officials"),
     ("POST", "/reports/{id}/actions"),
+    ("GET", "/reports/{id}/attachments"),
 }
 
 
@@ -195,14 +200,19 @@ def test_every_function_runs_the_compilable_python_on_arm64_with_tracing(synth: 
     if any(Path.home().glob(".pyenv/versions/3.13.*")):
         assert runtime in {"python3.13", "python3.14"}
     (layer_id, layer) = synth.one("AWS::Lambda::LayerVersion", "CommonLayer")
-    assert layer["Properties"]["CompatibleRuntimes"] == [runtime]
-    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    for function in functions.values():
+    (imaging_id, imaging) = synth.one("AWS::Lambda::LayerVersion", "UploadsImagingLayer")
+    for found in (layer, imaging):
+        assert found["Properties"]["CompatibleRuntimes"] == [runtime]
+        assert found["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    attachments_id, _ = synth.function(FUNCTIONS["attachments"])
+    for function_id, function in functions.items():
         props = function["Properties"]
         assert props["Runtime"] == runtime
         assert props["Architectures"] == ["arm64"]
         assert props["TracingConfig"] == {"Mode": "Active"}
-        assert props["Layers"] == [{"Ref": layer_id}]
+        # Pillow only where photos are cleaned: no other function's cold start loads it
+        imaging_layers = [{"Ref": imaging_id}] if function_id == attachments_id else []
+        assert props["Layers"] == [{"Ref": layer_id}, *imaging_layers]
         assert 256 <= props["MemorySize"] <= 1024
         assert "LogGroup" in props["LoggingConfig"]
 
@@ -215,6 +225,7 @@ def test_every_function_runs_the_compilable_python_on_arm64_with_tracing(synth: 
         ("sla_check", "sla_check_app.lambda_handler", 60),
         ("notify", "notify_app.lambda_handler", 30),
         ("sms_status", "sms_status_app.lambda_handler", 30),
+        ("attachments", "attachments_app.lambda_handler", 60),
     ],
 )
 def test_function_handlers_and_timeouts(synth: Synth, name: str, handler: str, timeout: int) -> None:
@@ -259,10 +270,14 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
         },
         "sms_status": set(),
     }
+    extra["intake"] |= {"LAPOR_UPLOADS_BUCKET"}
     for name, prefix in FUNCTIONS.items():
         variables = synth.function(prefix)[1]["Properties"]["Environment"]["Variables"]
         lapor = {key for key in variables if key.startswith("LAPOR_")}
-        assert lapor == required | extra[name], name
+        if name == "attachments":  # touches no table or queue: only its bucket
+            assert lapor == {"LAPOR_UPLOADS_BUCKET"}
+        else:
+            assert lapor == required | extra[name], name
         assert lapor <= set(ENVIRONMENT), name
         assert {key: variables[key] for key in powertools} == powertools
         assert variables["POWERTOOLS_LOG_LEVEL"] in {"DEBUG", "INFO", "WARNING", "ERROR"}
@@ -274,8 +289,8 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
 def test_log_groups_have_retention(synth: Synth) -> None:
     provider = "AWS679f53fac002430cb0da5b7982bd2287"  # CDK's AwsCustomResource provider: deploy-time only
     groups = {n: g for n, g in synth.of_type("AWS::Logs::LogGroup").items() if not n.startswith(provider)}
-    # five functions, the API's access log and its execution log, SNS's SMS delivery failures
-    assert len(groups) == 8
+    # six functions, the API's access log and its execution log, SNS's SMS delivery failures
+    assert len(groups) == 9
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == 90
 

@@ -73,6 +73,7 @@ FUNCTIONS = {
         ),
     ),
     "sms_status": FunctionAccess("sms_status_app", "SmsDeliveryStatusFunction"),
+    "attachments": FunctionAccess("attachments_app", "UploadsFunction"),
 }
 ENTRY_MODULES = {access.module: name for name, access in FUNCTIONS.items()}
 # Calls no code makes: the runtime writes the function's logs, X-Ray its traces, and KMS is used by
@@ -131,9 +132,30 @@ class Recorder:
             return {(f"ses:{operation}", "ses:sender")}
         if service == "sns" and operation == "Publish" and "PhoneNumber" in params:
             return {("sns:Publish", "sms")}
+        if service == "s3":
+            return self.s3(operation, params)
         if service == "cognito-idp" and "UserPoolId" in params:
             return {(f"cognito-idp:{operation}", "pool:Officials")}
         return {(f"{service}:{operation}", "?")}
+
+    @staticmethod
+    def s3(operation: str, params: dict[str, Any]) -> set[Grant]:
+        """S3 requests on the uploads bucket, as grants on its key prefixes (``s3:clean/``)."""
+        prefix = f"s3:{params['Key'].split('/', 1)[0]}/"
+        if operation == "HeadObject":
+            # A HEAD needs GetObject; ListBucket makes a missing key answer 404 (not 403), which is
+            # how the code tells "not there yet".
+            return {("s3:GetObject", prefix), ("s3:ListBucket", "s3:bucket")}
+        grants = {(f"s3:{operation}", prefix)}
+        if operation == "PutObject" and "Tagging" in params:
+            grants.add(("s3:PutObjectTagging", prefix))
+        return grants
+
+    def presigned(self, action: str, key: str) -> None:
+        """A URL or form signed for someone else (a browser) to use with the function's credentials."""
+        function = self.function()
+        if function is not None:
+            self.calls[function].add((action, f"s3:{key.split('/', 1)[0]}/"))
 
     def table(self, params: dict[str, Any]) -> str:
         table = self.tables[params["TableName"]]
@@ -162,6 +184,21 @@ def recorder(pipeline: harness.Pipeline, monkeypatch: pytest.MonkeyPatch) -> Rec
         return real(client, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    # Presigned forms and URLs are signed locally and used by a browser, with the signer's rights.
+    from lapor.adapters.uploads import CLEAN, INCOMING, UploadStore
+
+    real_post, real_url = UploadStore.presigned_post, UploadStore.download_url
+
+    def presigned_post(store: UploadStore, upload_id: str, **kwargs: Any) -> Any:
+        recorder.presigned("s3:PutObject", INCOMING + upload_id)
+        return real_post(store, upload_id, **kwargs)
+
+    def download_url(store: UploadStore, upload_id: str, **kwargs: Any) -> Any:
+        recorder.presigned("s3:GetObject", CLEAN + upload_id)
+        return real_url(store, upload_id, **kwargs)
+
+    monkeypatch.setattr(UploadStore, "presigned_post", presigned_post)
+    monkeypatch.setattr(UploadStore, "download_url", download_url)
     return recorder
 
 
@@ -188,6 +225,14 @@ def resource_token(resource: Any, logical: dict[str, str]) -> str:
         return "*"
     if ":ses:" in text:
         return "ses:sender"  # the account's identities (held to the sender by ses:FromAddress) or the set
+    if ":s3:::" in text and "-uploads-" in text:
+        # the uploads bucket (named, not referred to): a key prefix's objects, or the bucket itself
+        prefix = (
+            text.rsplit('"', 2)[-2].split("/", 1)[1].removesuffix("*")
+            if "/" in text.rsplit('"', 2)[-2]
+            else ""
+        )
+        return f"s3:{prefix}" if prefix else "s3:bucket"
     if '"IdentityOfficials' in text:
         return "pool:Officials"
     for logical_id, token in logical.items():
@@ -289,6 +334,17 @@ def intake_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:
     assert forwarded["statusCode"] == 200, forwarded["body"]
     feedback = {"receipt": response_json(created)["receipt"], "action": "accept"}
     assert call("POST", f"/reports/{report_id}/feedback", feedback)["statusCode"] in {200, 409}
+    # Attachments: an upload form, a report naming a cleaned upload, an official's download links
+    upload_id = cleaned_upload(pipe, call)
+    with_photo = call("POST", "/reports", harness.HEALTH | {"attachments": [upload_id]})
+    assert with_photo["statusCode"] == 201, with_photo["body"]
+    photo_report = response_json(with_photo)["id"]
+    pipe.route()
+    listed = call("GET", f"/reports/{photo_report}/attachments", claims=official(photo_report, pipe))
+    assert response_json(listed)[0]["status"] == "ready", listed["body"]
+    # ... and a report naming an upload not cleaned yet (its type read from the file as posted)
+    raw = upload_only(call)
+    assert call("POST", "/reports", harness.HEALTH | {"attachments": [raw]})["statusCode"] == 201
     # The workspace: every inbox question (each index), the tabs, pickers, an assignment, and an admin
     # whose TOTP enrolment the API checks (mfa=required)
     for query in ("status=verified", "sort=created", "overdue=true", f"q={second}"):
@@ -303,6 +359,48 @@ def intake_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:
     claims = kemenkes_admin | {"cognito:username": "kemenkes-admin"}
     assert call("GET", "/me", claims=claims)["statusCode"] == 200
     assert call("GET", "/inbox", claims=claims)["statusCode"] == 403
+
+
+def upload_only(call: Callable[..., dict[str, Any]]) -> str:
+    """A JPEG posted through an upload form, not processed yet; its id."""
+    import requests
+
+    from tests.integration.test_attachments import jpeg_with_gps
+
+    data = jpeg_with_gps()
+    ticket = call(
+        "POST", "/uploads", {"filename": "foto.jpg", "content_type": "image/jpeg", "size": len(data)}
+    )
+    assert ticket["statusCode"] == 201, ticket["body"]
+    form = response_json(ticket)
+    posted = requests.post(form["url"], data=form["fields"], files={"file": ("foto.jpg", data)}, timeout=10)
+    assert posted.status_code < 300
+    return form["upload_id"]
+
+
+def cleaned_upload(pipe: harness.Pipeline, call: Callable[..., dict[str, Any]]) -> str:
+    """A JPEG uploaded through an upload form and cleaned by the attachments function; its id."""
+    upload_id = upload_only(call)
+    process_uploads(pipe)
+    return upload_id
+
+
+def process_uploads(pipe: harness.Pipeline) -> None:
+    """The attachments function on every S3 event so far, as S3 invokes it."""
+    import attachments_app
+
+    from local.pollers import S3EventPoller
+
+    attachments_app.store.cache_clear()
+    poller = S3EventPoller(
+        session=harness.shared_session(),
+        queue_url=pipe.resources.upload_events_url,
+        queue_arn="",
+        handler=attachments_app.lambda_handler,
+        function_name="lapor-attachments",
+    )
+    while poller.poll_once():
+        pass
 
 
 def _require_totp(pipe: harness.Pipeline) -> None:
@@ -407,12 +505,33 @@ def sms_status_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:
     sms_status_app.services.cache_clear()
 
 
+def attachments_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:
+    import intake_app
+    import requests
+
+    def call(method: str, path: str, body: Any = None, **kwargs: Any) -> dict[str, Any]:
+        return intake_app.lambda_handler(api_event(method, path, body, **kwargs), context("lapor-intake"))
+
+    # A photo cleaned before its report names it, one named before it is cleaned (the mark is found),
+    # and a file whose bytes are not what it claims (dropped)
+    first = cleaned_upload(pipe, call)
+    assert call("POST", "/reports", harness.HEALTH | {"attachments": [first]})["statusCode"] == 201
+    second = upload_only(call)
+    assert call("POST", "/reports", harness.HEALTH | {"attachments": [second]})["statusCode"] == 201
+    fake = response_json(
+        call("POST", "/uploads", {"filename": "c.jpg", "content_type": "image/jpeg", "size": 9})
+    )
+    requests.post(fake["url"], data=fake["fields"], files={"file": ("c.jpg", b"MZ-binary")}, timeout=10)
+    process_uploads(pipe)
+
+
 SCENARIOS: dict[str, Callable[[harness.Pipeline, Recorder], None]] = {
     "intake": intake_scenario,
     "route": route_scenario,
     "sla_check": sla_check_scenario,
     "notify": notify_scenario,
     "sms_status": sms_status_scenario,
+    "attachments": attachments_scenario,
 }
 
 

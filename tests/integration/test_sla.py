@@ -266,6 +266,24 @@ def test_full_ladder_each_step_once_to_the_right_people(lapor: Lapor):
     assert late["checked"] == 0 and lapor.get(report_id).version == after_3.version
 
 
+def test_escalations_show_publicly_without_names(lapor: Lapor):
+    import intake_app
+
+    # Given a report whose verification deadline was missed and escalated
+    report_id = lapor.submit(HEALTH, at=wib(2026, 11, 30, 9))
+    routed = lapor.dispatch(report_id, at=wib(2026, 11, 30, 10))
+    lapor.run(routed.deadlines.verify_by)
+    # When anyone tracks it
+    view = response_json(intake_app.lambda_handler(api_event("GET", f"/reports/{report_id}"), context()))
+    # Then the timeline says a deadline was missed and taken higher: stage and level, no note, no names
+    [entry] = [e for e in view["timeline"] if e["event"] == "escalate"]
+    assert (entry["stage"], entry["level"], entry["note"]) == ("verify", 1, None)
+    assert entry["status"] == "dispatched"
+    text = str(view).lower()
+    for name in ("dinkes-dki-lo1", "dinkes-dki-admin", "dewi"):
+        assert name not in text
+
+
 def test_overdue_steps_missed_by_an_outage_are_taken_together_once(lapor: Lapor):
     # Given a dispatched report and no SLA run until after both verify levels were due
     report_id = lapor.submit(HEALTH, at=wib(2026, 11, 30, 9))

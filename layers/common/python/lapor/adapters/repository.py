@@ -43,6 +43,7 @@ COUNT_PREFIX = "COUNT#"
 FILTERED_PAGES = 3
 FILTERED_PAGE_ITEMS = 200
 TRANSACTION_ATTEMPTS = 3
+FEEDBACK_LINK_PREFIX = "FEEDBACK#"
 # The report's pending-messages item: every message queued since the last re-drive check, until the
 # check finds each of them sent or failed for good (see lapor.app.redrive).
 PENDING_SK = "OUTBOX"
@@ -249,6 +250,31 @@ class ReportRepository:
     def add_event(self, report_id: str, event: TimelineEvent) -> None:
         """Append a timeline event that changes nothing else (e.g. an undeliverable notification)."""
         self.client.put_item(TableName=self.table, Item=self._event_item(report_id, event))
+
+    # ---- feedback tokens (completion emails) -----------------------------------------------------
+
+    def add_feedback_token(self, report_id: str, token_hash: str, *, now: datetime) -> None:
+        """Keep the hash of a receipt-equivalent token that a completion email carries in its links.
+
+        The token itself is only in the email; like the receipt, only its hash is stored.
+        """
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": {"S": report_pk(report_id)},
+                "sk": {"S": f"{FEEDBACK_LINK_PREFIX}{token_hash}"},
+                "created_at": {"S": utc_iso(now)},
+            },
+        )
+
+    def has_feedback_token(self, report_id: str, token_hash: str) -> bool:
+        """Whether a completion email of this report carried the token with this hash."""
+        item = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"{FEEDBACK_LINK_PREFIX}{token_hash}"}},
+            ConsistentRead=True,
+        ).get("Item")
+        return item is not None
 
     # ---- delivery markers (notify) ---------------------------------------------------------------
 

@@ -40,7 +40,7 @@ def parse_statuses(text: str | None) -> tuple[str, ...]:
     known = {s.value for s in Status}
     unknown = [s for s in statuses if s not in known]
     if unknown:
-        raise InvalidInput("status", f"unknown status {unknown[0]!r}; use {', '.join(sorted(known))}")
+        raise InvalidInput("status", "choice", choices=", ".join(sorted(known)))
     return statuses
 
 
@@ -87,7 +87,7 @@ def inbox(
         try:
             page = reports.inbox(query, now=now, start_key=_decode_cursor(cursor) if cursor else None)
         except CursorInvalid:
-            raise InvalidInput("cursor", "is not a cursor this inbox query returned") from None
+            raise InvalidInput("cursor", "cursor_invalid") from None
         entries = page.entries
         next_cursor = _encode_cursor(page.next_key) if page.next_key else None
     return InboxPageView(
@@ -162,7 +162,7 @@ def _decode_cursor(cursor: str) -> dict[str, Any]:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, RecursionError):
-        raise InvalidInput("cursor", "is not a cursor this inbox query returned") from None
+        raise InvalidInput("cursor", "cursor_invalid") from None
     if not isinstance(key, dict):
-        raise InvalidInput("cursor", "is not a cursor this inbox query returned")
+        raise InvalidInput("cursor", "cursor_invalid")
     return key

@@ -18,6 +18,8 @@ from lapor.adapters.repository import ReportRepository
 from lapor.app.render import render_email, render_sms
 from lapor.domain.contacts import normalize_phone
 from lapor.domain.directory import Directory
+from lapor.domain.ids import hash_receipt, new_receipt
+from lapor.domain.lifecycle import Status
 from lapor.domain.messages import REPORTER, Event, Notification
 from lapor.domain.models import Report, TimelineEvent
 from lapor.observability import logger, metrics
@@ -167,6 +169,7 @@ def deliver(
                 sms=sms,
                 to_reporter=to_reporter,
                 public_url=public_url,
+                feedback_token=_feedback_token(delivery, notification, report, reports, now),
             )
         except TransientDeliveryError as error:
             reports.release_delivery(report.id, marker)
@@ -208,16 +211,38 @@ def _send(
     sms: SmsSender,
     to_reporter: bool,
     public_url: str,
+    feedback_token: str | None,
 ) -> str:
     if delivery.channel == "email":
         rendered = render_email(
-            notification, report, directory, to_reporter=to_reporter, public_url=public_url
+            notification,
+            report,
+            directory,
+            to_reporter=to_reporter,
+            public_url=public_url,
+            feedback_token=feedback_token,
         )
         return email.send([delivery.address], rendered)
     phone = normalize_phone(delivery.address)
     if phone is None:
         raise PermanentDeliveryError("not an Indonesian mobile number", code="InvalidPhoneNumber")
     return sms.send(phone, render_sms(notification, report, directory, to_reporter=to_reporter))
+
+
+def _feedback_token(
+    delivery: Delivery, notification: Notification, report: Report, reports: ReportRepository, now: datetime
+) -> str | None:
+    """A receipt-equivalent token for the accept/reopen links of a completion email to the reporter.
+
+    The reporter's receipt is stored only as a hash, so the email cannot repeat it; it carries a new
+    secret of the same form instead, whose hash is stored with the report before the email leaves.
+    """
+    completed = notification.event == Event.STATUS and notification.stage == Status.COMPLETED.value
+    if delivery.channel != "email" or notification.recipient != REPORTER or not completed:
+        return None
+    token = new_receipt()
+    reports.add_feedback_token(report.id, hash_receipt(token), now=now)
+    return token
 
 
 def _record_unaddressable(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from lapor.adapters.repository import Delivery, ReportRepository
 from lapor.app import intake
+from lapor.app.regions import region_ref
 from lapor.domain.directory import Directory, Role
 from lapor.domain.errors import Forbidden, NotFound
 from lapor.domain.ids import normalize_report_id
@@ -15,7 +16,7 @@ from lapor.domain.lifecycle import Status
 from lapor.domain.messages import REPORTER
 from lapor.domain.models import AgencyRef, PublicReport, Report, Reporter, TimelineEvent
 from lapor.domain.redaction import redactor
-from lapor.domain.regions import region_name
+from lapor.domain.regions import RegionIndex
 from lapor.domain.roles import Caller, allowed_actions, assignable, may_read, read_only
 from lapor.domain.workdays import WIB
 from lapor.domain.workspace import (
@@ -26,9 +27,9 @@ from lapor.domain.workspace import (
     NextDeadline,
     OfficialOption,
     OfficialRef,
+    OfficialRegion,
     OfficialReport,
     OfficialTimelineEntry,
-    RegionView,
 )
 
 SYSTEM = "system"
@@ -42,19 +43,20 @@ def report_view(
     *,
     reports: ReportRepository,
     directory: Directory,
+    regions: RegionIndex,
     now: datetime,
 ) -> PublicReport | OfficialReport:
     """The official view when ``caller`` may read the report; the public view for anyone else."""
     if caller is None:
-        return intake.public_report(report_id, reports=reports, directory=directory)
+        return intake.public_report(report_id, reports=reports, directory=directory, regions=regions)
     canonical = normalize_report_id(report_id)
     found = reports.get_with_history(canonical) if canonical else None
     if found is None:
-        raise NotFound(f"no report with tracking code {report_id!r}")
+        raise NotFound("report_not_found", code=report_id)
     report, events, deliveries = found
     if not may_read(caller, report):
-        return intake.public_report(report_id, reports=reports, directory=directory)
-    return official_report(caller, report, events, deliveries, directory=directory, now=now)
+        return intake.public_report(report_id, reports=reports, directory=directory, regions=regions)
+    return official_report(caller, report, events, deliveries, directory=directory, regions=regions, now=now)
 
 
 def official_report(
@@ -64,6 +66,7 @@ def official_report(
     deliveries: list[Delivery],
     *,
     directory: Directory,
+    regions: RegionIndex,
     now: datetime,
 ) -> OfficialReport:
     """The full report as an official who may read it sees it.
@@ -89,7 +92,7 @@ def official_report(
         reporter=None
         if report.anonymous or contact is None
         else Reporter(name=contact.name, email=contact.email, phone=contact.phone),
-        region=RegionView(code=report.region, name=region_name(report.region)) if report.region else None,
+        region=_region(report.region, regions),
         location=report.location,
         occurred_on=report.occurred_on,
         assignee=_official_ref(report.assignee, directory) if report.assignee else None,
@@ -125,12 +128,12 @@ def assignees(
 ) -> list[OfficialOption]:
     """Whom a report of ``agency`` can be assigned to, with their open load (fewest first)."""
     if agency not in directory.agencies_by_code:
-        raise NotFound(f"no agency {agency!r}")
+        raise NotFound("agency_unknown", field="agency", code=agency)
     may_assign = caller.national_admin or (
         caller.agency == agency and caller.role in (Role.ADMIN, Role.SUPERVISOR)
     )
     if not may_assign:
-        raise Forbidden("only the agency's admins and supervisor, or the national admin, assign its reports")
+        raise Forbidden("assign_forbidden")
     loads = reports.loads(agency)
     ids = assignable((o.id for o in directory.officials if o.agency == agency), agency, directory)
     options = [
@@ -143,6 +146,15 @@ def assignees(
         for official_id in ids
     ]
     return sorted(options, key=lambda o: (o.open, o.id))
+
+
+def _region(code: str | None, regions: RegionIndex) -> OfficialRegion | None:
+    if not code:
+        return None
+    known = region_ref(code, regions)
+    return OfficialRegion(
+        code=code, name=known.name if known else None, full_name=known.full_name if known else None
+    )
 
 
 def _official_ref(official_id: str, directory: Directory) -> OfficialRef:

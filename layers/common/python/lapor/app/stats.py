@@ -23,9 +23,9 @@ def parse_period(period: str | None, now: datetime) -> str:
     try:
         parsed = datetime.strptime(period, "%Y-%m")
     except ValueError:
-        raise InvalidInput("period", "must be a month as YYYY-MM, e.g. 2026-11") from None
+        raise InvalidInput("period", "period_format") from None
     if parsed.year < 2000 or parsed.year > 2100:
-        raise InvalidInput("period", "must be between 2000-01 and 2100-12")
+        raise InvalidInput("period", "period_range")
     return period
 
 

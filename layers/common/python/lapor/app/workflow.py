@@ -10,7 +10,7 @@ from lapor.app.dispatch import dispatch_notifications
 from lapor.domain.deadlines import REPORTER_REPLY_WORKING_DAYS, with_next_due
 from lapor.domain.directory import Directory
 from lapor.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from lapor.domain.ids import normalize_report_id, receipt_matches
+from lapor.domain.ids import hash_receipt, normalize_report_id, receipt_matches
 from lapor.domain.lifecycle import OPEN_STATUSES, Action, Status, next_status
 from lapor.domain.messages import REPORTER, Event, Notification
 from lapor.domain.models import (
@@ -50,7 +50,7 @@ def act(
     new_status = next_status(report.status, action)
     note = request.note or None
     if action in (Action.REJECT, Action.RESPOND, Action.COMPLETE) and not note:
-        raise InvalidInput("note", f"a note is required to {action.value} (it is sent to the reporter)")
+        raise InvalidInput("note", "note_required")
     calendar = directory.work_calendar
     track = directory.track_for(report.track)
     updates: dict[str, Any] = {"status": new_status, "updated_at": now}
@@ -112,8 +112,11 @@ def feedback(
 ) -> ActionResult:
     """The reporter accepts (closes) or reopens the answer, proving ownership with the receipt."""
     report = _load(report_id, reports)
-    if not receipt_matches(request.receipt, report.receipt_hash):
-        raise Forbidden("the receipt does not match this report")
+    # The receipt shown at submission, or the token a completion email filled in for the reporter.
+    if not receipt_matches(request.receipt, report.receipt_hash) and not reports.has_feedback_token(
+        report.id, hash_receipt(request.receipt)
+    ):
+        raise Forbidden("receipt_mismatch", field="receipt")
     action = Action(request.action)
     new_status = next_status(report.status, action)
     calendar = directory.work_calendar
@@ -130,9 +133,7 @@ def feedback(
     else:
         close_after = report.deadlines.close_after
         if close_after is not None and now > close_after:
-            raise Conflict(
-                f"the answer can be reopened only within {REPORTER_REPLY_WORKING_DAYS} working days of completion"
-            )
+            raise Conflict("reopen_window", days=REPORTER_REPLY_WORKING_DAYS)
         track = directory.track_for(report.track)
         created_resolve = calendar.add_calendar_days(report.created_at, track.resolve_days)
         updates |= {
@@ -171,17 +172,17 @@ def _forward(
 ) -> ActionResult:
     target = (request.to_agency or "").upper()
     if not target:
-        raise InvalidInput("to_agency", "is required to forward a report")
+        raise InvalidInput("to_agency", "required")
     if target not in directory.agencies_by_code:
-        raise InvalidInput("to_agency", f"unknown agency {target!r}")
+        raise InvalidInput("to_agency", "agency_unknown", code=target)
     # A report in triage (with the national admin) may go to the national admin's own agency: its
     # liaisons then get it by the routing rule. Any other report is already at its own agency.
     in_triage = report.assignee == directory.national_admin
     if target == report.agency and not in_triage:
-        raise InvalidInput("to_agency", "is already the report's agency")
+        raise InvalidInput("to_agency", "agency_same")
     official, _ = choose_official(target, directory, reports.loads(target))
     if target == report.agency and official == report.assignee:
-        raise InvalidInput("to_agency", "has no active liaison or admin to take the report")
+        raise InvalidInput("to_agency", "agency_no_handler")
     calendar = directory.work_calendar
     track = directory.track_for(report.track)
     # The verify clock restarts at the new agency; the resolve deadline keeps running from submission.
@@ -253,14 +254,12 @@ def _assign(
     """Hand the report to another active liaison or admin of its agency; status and deadlines stay."""
     target = (request.to_official or "").strip().lower()
     if not target:
-        raise InvalidInput("to_official", "is required to assign a report")
+        raise InvalidInput("to_official", "required")
     agency = report.agency or ""
     if not assignable([target], agency, directory):
-        raise InvalidInput(
-            "to_official", f"must be an active liaison or admin of {agency} (GET /officials lists them)"
-        )
+        raise InvalidInput("to_official", "official_not_assignable", agency=agency)
     if target == report.assignee:
-        raise InvalidInput("to_official", "is already the report's assignee")
+        raise InvalidInput("to_official", "official_same")
     assigned = report.model_copy(update={"assignee": target, "updated_at": now})
     loads: dict[tuple[str, str], int] = {(agency, target): 1}
     if report.assignee:
@@ -322,14 +321,19 @@ def _save(
             outbox=messages,
         )
     except (ConcurrentUpdate, WriteContention):
-        raise Conflict("the report changed meanwhile; reload it and try again") from None
+        raise Conflict("concurrent_update") from None
+
+
+def load_report(report_id: str, reports: ReportRepository) -> Report:
+    """The report with this tracking code (typed loosely), or NotFound."""
+    return _load(report_id, reports)
 
 
 def _load(report_id: str, reports: ReportRepository) -> Report:
     canonical = normalize_report_id(report_id)
     report = reports.get(canonical) if canonical else None
     if report is None:
-        raise NotFound(f"no report with tracking code {report_id!r}")
+        raise NotFound("report_not_found", code=report_id)
     return report
 
 

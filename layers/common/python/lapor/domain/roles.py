@@ -45,7 +45,7 @@ def caller_of(official_id: str | None, directory: Directory) -> Caller:
     """The caller named by a verified token's official id; Unauthorized when unknown or inactive."""
     official = directory.officials_by_id.get(official_id or "")
     if official is None or not official.active:
-        raise Unauthorized("sign in as an active official")
+        raise Unauthorized("sign_in")
     return Caller(
         official_id=official.id,
         name=official.name,
@@ -102,12 +102,12 @@ def allowed_actions(caller: Caller, report: Report) -> list[Action]:
 def check_move(caller: Caller, action: Action, report: Report) -> None:
     """Forbidden (403) when the caller's role may not make ``action`` on this report."""
     if not may_read(caller, report):
-        raise Forbidden("this report belongs to another agency")
+        raise Forbidden("other_agency")
     if role_allows(caller, action, report):
         return
     if read_only(caller, report):
-        raise Forbidden("your agency may read this report but not act on it")
-    raise Forbidden(f"your role ({_role_label(caller)}) may not {action.value} this report")
+        raise Forbidden("read_only")
+    raise Forbidden("role_forbidden")
 
 
 def assignable(official_ids: Iterable[str], agency: str, directory: Directory) -> list[str]:
@@ -118,7 +118,3 @@ def assignable(official_ids: Iterable[str], agency: str, directory: Directory) -
         if official and official.active and official.agency == agency and official.role in HANDLING_ROLES:
             found.append(official_id)
     return found
-
-
-def _role_label(caller: Caller) -> str:
-    return "national admin" if caller.national_admin else caller.role.value

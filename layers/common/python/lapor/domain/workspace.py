@@ -32,11 +32,12 @@ class ActorView(BaseModel):
     role: str = Field(description="liaison | admin | supervisor | national_admin | reporter")
 
 
-class RegionView(BaseModel):
-    """A BPS region code and its name (null until the region list knows it)."""
+class OfficialRegion(BaseModel):
+    """The report's region code and names (null when the region list does not know the code)."""
 
     code: str
     name: str | None
+    full_name: str | None
 
 
 class DeliveryView(BaseModel):
@@ -91,10 +92,11 @@ class OfficialReport(BaseModel):
     anonymous: bool
     confidential: bool
     reporter: Reporter | None = Field(description="Null when the report is anonymous or gave no contact.")
-    region: RegionView | None
+    region: OfficialRegion | None
     location: Location | None
     occurred_on: date | None
     assignee: OfficialRef | None
+    attachments_count: int = Field(default=0, description="GET /reports/{id}/attachments lists them.")
     next_deadline: NextDeadline | None
     overdue: bool
     read_only: bool = Field(description="The caller reads this report as an oversight or copied agency.")

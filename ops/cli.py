@@ -12,11 +12,18 @@ from collections.abc import Sequence
 from ops.command import FAILED, INTERRUPTED, Command, Console, OpsError
 from ops.directory_commands import LOAD_DIRECTORY, VALIDATE_DIRECTORY
 from ops.identity_commands import SYNC_OFFICIALS
+from ops.open311_commands import OPEN311_KEYS
 from ops.redrive import REDRIVE_DLQ
 from ops.targets import describe_aws_error
 
 # The subcommands, in the order `--help` lists them.
-COMMANDS: tuple[Command, ...] = (VALIDATE_DIRECTORY, LOAD_DIRECTORY, SYNC_OFFICIALS, REDRIVE_DLQ)
+COMMANDS: tuple[Command, ...] = (
+    VALIDATE_DIRECTORY,
+    LOAD_DIRECTORY,
+    SYNC_OFFICIALS,
+    OPEN311_KEYS,
+    REDRIVE_DLQ,
+)
 
 EPILOG = """\
 exit codes: 0 done, 1 failed (the message says why), 2 wrong usage, 130 interrupted.
@@ -27,7 +34,10 @@ def build_parser(commands: Sequence[Command] = COMMANDS) -> argparse.ArgumentPar
     """The argument parser with one subparser per command."""
     parser = argparse.ArgumentParser(
         prog="python -m ops",
-        description="Operate a Lapor stack: its directory of agencies and officials, and its queues.",
+        description=(
+            "Operate a Lapor stack: its directory of agencies and officials, Open311 partners' keys, "
+            "and its queues."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -149,6 +149,11 @@ VALIDATE_DIRECTORY = Command(
 
 def _configure_load(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE", help="directory file (YAML or JSON)")
+    add_directory_table_arguments(parser)
+
+
+def add_directory_table_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--stack``, ``--table`` or ``--local`` (and where), naming a stack's directory table."""
     which = parser.add_argument_group("table (one of --stack, --table or --local)")
     exclusive = which.add_mutually_exclusive_group()
     exclusive.add_argument(
@@ -164,7 +169,8 @@ def _configure_load(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _resolve_table(args: argparse.Namespace, target: AwsTarget, console: Console) -> str:
+def resolve_directory_table(args: argparse.Namespace, target: AwsTarget, console: Console) -> str:
+    """The directory table named by ``--table``, ``--stack`` (its output) or ``--local``."""
     if args.table:
         return str(args.table)
     if args.stack:
@@ -194,7 +200,7 @@ def _run_load(args: argparse.Namespace, console: Console) -> int:
         )
     _warn(directory, console)
     target = AwsTarget.from_args(args)
-    table = _resolve_table(args, target, console)
+    table = resolve_directory_table(args, target, console)
     console.progress(f"storing it in table {table} ({target.describe()})")
     loaded, digest = load_into(args.file, table=table, client=target.client("dynamodb"))
     console.result(f"loaded {args.file} into {table} ({target.describe()})")

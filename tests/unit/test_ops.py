@@ -343,5 +343,5 @@ def test_redrive_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0
-    for name in ("validate-directory", "load-directory", "redrive-dlq"):
+    for name in ("validate-directory", "load-directory", "open311-keys", "redrive-dlq"):
         assert name in out

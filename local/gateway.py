@@ -18,23 +18,32 @@ from lapor.domain.catalogue import bilingual
 
 # Path templates of the deployed REST API, so events carry `resource` and `pathParameters` as there.
 ROUTES = (
-    ("/reports/{id}/actions", ("reports", None, "actions")),
-    ("/reports/{id}/attachments", ("reports", None, "attachments")),
-    ("/reports/{id}/feedback", ("reports", None, "feedback")),
-    ("/reports/{id}", ("reports", None)),
-    ("/reports", ("reports",)),
-    ("/categories", ("categories",)),
-    ("/regions", ("regions",)),
-    ("/uploads", ("uploads",)),
-    ("/messages", ("messages",)),
-    ("/stats", ("stats",)),
-    ("/inbox/summary", ("inbox", "summary")),
-    ("/inbox", ("inbox",)),
-    ("/me", ("me",)),
-    ("/officials", ("officials",)),
-    ("/agencies", ("agencies",)),
-    ("/auth/config", ("auth", "config")),
-    ("/openapi.json", ("openapi.json",)),
+    "/reports/{id}/actions",
+    "/reports/{id}/attachments",
+    "/reports/{id}/feedback",
+    "/reports/{id}",
+    "/reports",
+    "/categories",
+    "/regions",
+    "/uploads",
+    "/messages",
+    "/stats",
+    "/inbox/summary",
+    "/inbox",
+    "/me",
+    "/officials",
+    "/agencies",
+    "/auth/config",
+    "/openapi.json",
+    # Open311 GeoReport v2: each resource as .json and .xml (infra/lapor_infra/api.py).
+    *(
+        f"/open311/v2/{name}.{fmt}"
+        for name in ("discovery", "services", "requests")
+        for fmt in ("json", "xml")
+    ),
+    "/open311/v2/services/{service_code}",
+    "/open311/v2/requests/{service_request_id}",
+    "/open311/v2/tokens/{token}",
 )
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
@@ -44,13 +53,14 @@ LocalRoute = Callable[[str, dict[str, Any] | None], tuple[int, Any]]
 def match_route(path: str) -> tuple[str, dict[str, str]] | None:
     """The resource template and path parameters of an API path, or None when it is not an API path."""
     parts = [p for p in path.split("/") if p]
-    for resource, shape in ROUTES:
+    for resource in ROUTES:
+        shape = [p for p in resource.split("/") if p]
         if len(parts) != len(shape):
             continue
         params: dict[str, str] = {}
         for part, expected in zip(parts, shape, strict=True):
-            if expected is None:
-                params["id"] = part
+            if expected.startswith("{") and expected.endswith("}"):
+                params[expected[1:-1]] = part
             elif part != expected:
                 break
         else:
@@ -75,6 +85,9 @@ def proxy_event(
     and ``multiValueHeaders`` every value in order.
     """
     header_pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    if not any(name.lower() == "x-forwarded-proto" for name, _ in header_pairs):
+        # API Gateway tells the function how the client reached it; the local stack speaks plain HTTP.
+        header_pairs.append(("X-Forwarded-Proto", "http"))
     single: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
     for name, value in header_pairs:
@@ -93,7 +106,8 @@ def proxy_event(
     request_context: dict[str, Any] = {
         "resourcePath": resource,
         "httpMethod": method,
-        "path": f"/local{path}",
+        # The local stack serves the API at the root of its URL (no stage in front of the routes).
+        "path": path,
         "stage": "local",
         "requestId": str(uuid.uuid4()),
         "requestTimeEpoch": int(time.time() * 1000),

@@ -32,6 +32,9 @@ PROTECTED = {
     ("POST", "/reports/{id}/actions"),
     ("GET", "/reports/{id}/attachments"),
 }
+# The Open311 partner key the local stack accepts (stored hashed, like a deployed partner's).
+LOCAL_OPEN311_KEY = "local-open311-key"
+LOCAL_OPEN311_PARTNER = "Local Open311 client"
 # A poller finishes the invocation it is in before it stops; an SLA run can take this long.
 POLLER_STOP_SECONDS = 60
 
@@ -162,6 +165,7 @@ class LocalStack:
             f"{len(directory.officials)} officials, {len(directory.categories)} categories"
         )
         self._start_identity(directory)
+        self._add_open311_partner()
         if cfg.state_file and cfg.state_file.exists():
             from local.state import restore
 
@@ -203,6 +207,16 @@ class LocalStack:
         self.stop()
 
     # ---- wiring -------------------------------------------------------------------------------
+
+    def _add_open311_partner(self) -> None:
+        # Deployed stacks get their partners' keys from `python -m ops open311-keys create`.
+        from datetime import UTC, datetime
+
+        from lapor.adapters.partners import PartnerKeys
+
+        keys = PartnerKeys(self.resources.names.directory_table)
+        keys.add(LOCAL_OPEN311_PARTNER, LOCAL_OPEN311_KEY, now=datetime.now(UTC))
+        self.log(f"Open311 on {self.url}/open311/v2/discovery.json (api_key {LOCAL_OPEN311_KEY})")
 
     def _start_identity(self, directory: Any) -> None:
         from lapor.adapters.identity import TokenVerifier

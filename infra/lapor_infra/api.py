@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from lapor.adapters.schema import INBOX_INDEXES, PERIOD_INDEX
+from lapor.adapters.schema import INBOX_INDEXES, PERIOD_INDEX, PUBLIC_INDEX
 from lapor.domain.catalogue import bilingual
 from lapor_infra import constants as c
 from lapor_infra import iam
@@ -36,6 +36,15 @@ class Route:
     headers: tuple[str, ...] = ()
 
 
+OPEN311 = "/open311/v2"
+OPEN311_FILTERS = (
+    "jurisdiction_id",
+    "service_request_id",
+    "service_code",
+    "start_date",
+    "end_date",
+    "status",
+)
 ROUTES = (
     Route("POST", "/reports", headers=("Idempotency-Key",)),
     Route("GET", "/reports/{id}"),
@@ -59,6 +68,21 @@ ROUTES = (
     Route("GET", "/officials", official=True, query=("agency",)),
     Route("POST", "/reports/{id}/actions", official=True),
     Route("GET", "/reports/{id}/attachments", official=True),
+    # Open311 GeoReport v2 (lapor.http.open311): each resource as .json and .xml, a partner's
+    # api_key checked by the function; throttled by the stage and covered by the WAF like the rest.
+    *(
+        Route("GET", f"{OPEN311}/{name}.{fmt}", query=query)
+        for name, query in (
+            ("discovery", ()),
+            ("services", ("jurisdiction_id",)),
+            ("requests", OPEN311_FILTERS),
+        )
+        for fmt in ("json", "xml")
+    ),
+    *(Route("POST", f"{OPEN311}/requests.{fmt}", headers=("Idempotency-Key",)) for fmt in ("json", "xml")),
+    Route("GET", f"{OPEN311}/services/{{service_code}}", query=("jurisdiction_id",)),
+    Route("GET", f"{OPEN311}/requests/{{service_request_id}}", query=("jurisdiction_id",)),
+    Route("GET", f"{OPEN311}/tokens/{{token}}", query=("jurisdiction_id",)),
 )
 CORS_HEADERS = ("Content-Type", "Authorization", "Idempotency-Key")
 
@@ -96,7 +120,8 @@ class IntakeApi(Construct):
             },
         )
         role = self.handler.role
-        # Reports: submit, track, officials' inbox and actions, monthly statistics (period index).
+        # Reports: submit, track, officials' inbox and actions, monthly statistics (period index),
+        # Open311's lists of reports whose text is public (public index).
         # Messages a change causes ride in the report item's outbox and reach the notify queue through
         # the stream and the router (transactional outbox), so intake never sends to the queue.
         # A report is read alone (actions) or with its timeline (a Query of its partition), and written
@@ -106,9 +131,10 @@ class IntakeApi(Construct):
             role,
             data.reports,
             ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
-            query_indexes=[*INBOX_INDEXES, PERIOD_INDEX],
+            query_indexes=[*INBOX_INDEXES, PERIOD_INDEX, PUBLIC_INDEX],
         )
-        # Directory document and the officials' open-report counters (changed with actions).
+        # Directory document, the officials' open-report counters (changed with actions) and the hashes
+        # of Open311 partners' api_keys (read only: operators create and revoke them).
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
         # Idempotency-Key records: a submission writes its own in the report transaction, officials'
         # actions go through powertools' idempotency layer.

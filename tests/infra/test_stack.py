@@ -43,6 +43,19 @@ PUBLIC_ROUTES = {
     ("GET", "/agencies"),
     ("GET", "/auth/config"),
 }
+# Open311 GeoReport v2: public (a partner's api_key is checked by the function), each as .json and .xml.
+OPEN311_ROUTES = {
+    *(
+        ("GET", f"/open311/v2/{name}.{fmt}")
+        for name in ("discovery", "services", "requests")
+        for fmt in ("json", "xml")
+    ),
+    ("POST", "/open311/v2/requests.json"),
+    ("POST", "/open311/v2/requests.xml"),
+    ("GET", "/open311/v2/services/{service_code}"),
+    ("GET", "/open311/v2/requests/{service_request_id}"),
+    ("GET", "/open311/v2/tokens/{token}"),
+}
 OFFICIAL_ROUTES = {
     ("GET", "/inbox"),
     ("GET", "/inbox/summary"),
@@ -372,7 +385,7 @@ def _methods(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
 
 def test_api_has_exactly_the_contract_routes(synth: Synth) -> None:
     routes = {route for route in _methods(synth) if route[0] != "OPTIONS"}
-    assert routes == PUBLIC_ROUTES | OFFICIAL_ROUTES
+    assert routes == PUBLIC_ROUTES | OPEN311_ROUTES | OFFICIAL_ROUTES
 
 
 def test_api_never_exposes_local_only_routes(synth: Synth) -> None:
@@ -432,6 +445,21 @@ def test_cors_allows_only_the_configured_origins(synth: Synth) -> None:
         (response,) = props["Integration"]["IntegrationResponses"]
         origin = response["ResponseParameters"]["method.response.header.Access-Control-Allow-Origin"]
         assert origin == "'https://lapor.example.go.id'"
+
+
+def test_open311_routes_are_throttled_and_covered_by_the_waf_like_the_public_api(synth: Synth) -> None:
+    # Given the stage's throttling and the WAF on the whole stage (no rule scoped to some paths)
+    _, stage = synth.one("AWS::ApiGateway::Stage", "IntakeApi")
+    (settings,) = stage["Properties"]["MethodSettings"]
+    assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
+    _, acl = synth.one("AWS::WAFv2::WebACL", "IntakeApiWebAcl")
+    assert "uri_path" not in json.dumps(acl).lower() and "UriPath" not in json.dumps(acl)
+    # Then every Open311 method is a method of that stage's API, in the proxy integration to intake
+    methods = _methods(synth)
+    intake_id, _ = synth.function(FUNCTIONS["intake"])
+    for route in OPEN311_ROUTES:
+        assert methods[route]["AuthorizationType"] == "NONE", route
+        assert intake_id in json.dumps(methods[route]["Integration"]["Uri"]), route
 
 
 def test_waf_with_rate_based_rule_is_associated_with_the_stage(synth: Synth) -> None:

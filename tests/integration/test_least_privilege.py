@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from botocore.client import BaseClient
@@ -359,6 +360,35 @@ def intake_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:
     claims = kemenkes_admin | {"cognito:username": "kemenkes-admin"}
     assert call("GET", "/me", claims=claims)["statusCode"] == 200
     assert call("GET", "/inbox", claims=claims)["statusCode"] == 403
+    # Open311: a partner's key (its hash) read to file a request; the public index read by a list
+    open311_partner(pipe)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    filed = call("POST", "/open311/v2/requests.json", OPEN311_FORM, headers=form)
+    assert filed["statusCode"] == 200, filed["body"]
+    listed = call("GET", "/open311/v2/requests.xml", query="status=open&service_code=kesehatan")
+    assert listed["statusCode"] == 200, listed["body"]
+    assert call("GET", f"/open311/v2/requests/{report_id}.json")["statusCode"] == 200
+
+
+OPEN311_FORM = urlencode(
+    {
+        "api_key": "least-privilege-partner",
+        "service_code": "kesehatan",
+        "description": "Puskesmas tutup pada jam layanan hari Senin.",
+        "attribute[region]": "32.73",
+    }
+).encode()
+
+
+def open311_partner(pipe: harness.Pipeline) -> None:
+    """The partner key OPEN311_FORM carries, stored as an operator's command stores it."""
+    from datetime import UTC, datetime
+
+    from lapor.adapters.partners import PartnerKeys
+
+    PartnerKeys(pipe.resources.names.directory_table, client=pipe.session.client("dynamodb")).add(
+        "Least privilege", "least-privilege-partner", now=datetime.now(UTC)
+    )
 
 
 def upload_only(call: Callable[..., dict[str, Any]]) -> str:

@@ -12,9 +12,11 @@ from lapor.adapters.channels import SesEmailSender, SnsSmsSender
 from lapor.adapters.directory_cache import DirectoryCache
 from lapor.adapters.identity import MfaDirectory, TokenVerifier, UserPool
 from lapor.adapters.outbox import NotifyQueue
+from lapor.adapters.partners import PartnerKeys
 from lapor.adapters.repository import DirectoryStore, ReportRepository
 from lapor.adapters.uploads import UploadStore
 from lapor.domain.directory import Directory
+from lapor.domain.places import PlaceIndex
 from lapor.domain.regions import RegionIndex
 from lapor.domain.workdays import WorkCalendar
 from lapor.settings import Settings
@@ -95,6 +97,17 @@ class Services:
         from lapor.adapters.regions_file import load_regions
 
         return load_regions()
+
+    def places(self) -> PlaceIndex:
+        """Populated places with their regions (Open311's lat/long), read from the package on first use."""
+        from lapor.adapters.regions_file import load_places
+
+        return load_places()
+
+    @cached_property
+    def partner_keys(self) -> PartnerKeys:
+        """Open311 partner applications' keys (hashes), in the directory table."""
+        return PartnerKeys(self.settings.directory_table)
 
     def calendar(self) -> WorkCalendar:
         """The working-day calendar with the current directory's corrections."""

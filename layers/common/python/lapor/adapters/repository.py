@@ -7,7 +7,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +17,7 @@ from lapor.adapters.aws import client as aws_client
 from lapor.adapters.schema import (
     DUE_INDEX,
     PERIOD_INDEX,
+    PUBLIC_INDEX,
     SMS_INDEX,
     SMS_MESSAGE_ATTRIBUTE,
     UNDELIVERED_INDEX,
@@ -42,6 +43,8 @@ COUNT_PREFIX = "COUNT#"
 # call's cost never grows with the inbox; a short page then carries a cursor to read on.
 FILTERED_PAGES = 3
 FILTERED_PAGE_ITEMS = 200
+# Open311 lists with filters read at most this many pages of a month (1 MB each) per call.
+PUBLIC_PAGES = 10
 TRANSACTION_ATTEMPTS = 3
 FEEDBACK_LINK_PREFIX = "FEEDBACK#"
 # The report's pending-messages item: every message queued since the last re-drive check, until the
@@ -212,10 +215,14 @@ class ReportRepository:
         """
         if expected_version is not None and (previous is None or previous.version != expected_version):
             raise ValueError("save an update with previous=<the report as read>, at expected_version")
+        events = list(events)
+        # Lists (Open311's) show the latest public note without reading every report's timeline.
+        public_notes = [event.note for event in events if event.public and event.note]
         stored = report.model_copy(
             update={
                 "version": report.version + 1 if expected_version is not None else 1,
                 "outbox": list(outbox),
+                "public_note": public_notes[-1] if public_notes else report.public_note,
             }
         )
         put: dict[str, Any] = {"TableName": self.table, "Item": self._report_item(stored)}
@@ -469,6 +476,11 @@ class ReportRepository:
             pk=report_pk(report.id), sk=REPORT_SK, period=report.created_at.astimezone(WIB).strftime("%Y-%m")
         )
         values["period_sk"] = report.id
+        if not report.confidential:
+            values["public_month"] = values["period"]
+            values["public_sort"] = f"{utc_iso(report.created_at)}#{report.id}"
+            # The category lists show (the reporter's choice until routing has decided one).
+            values["public_category"] = report.category or report.requested_category
         if report.outbox:
             # A scalar flag the stream filter can match: list contents are not filterable.
             values[OUTBOX_FLAG] = OUTBOX_FLAG_VALUE
@@ -782,6 +794,58 @@ class ReportRepository:
             ExpressionAttributeValues={":period": {"S": period}},
         ):
             yield report_from_image(from_item(item))
+
+    def public_reports(
+        self,
+        month: str,
+        *,
+        start: datetime,
+        end: datetime,
+        statuses: Collection[str] = (),
+        categories: Collection[str] = (),
+        limit: int,
+        max_pages: int = PUBLIC_PAGES,
+    ) -> list[Report]:
+        """Reports of one WIB month whose text is public, created in ``start``..``end``, newest first.
+
+        A Query of the ``public`` index: the window is its key condition, so the cost follows the
+        reports returned; ``statuses`` and ``categories`` (the routed category, or the reporter's
+        choice before routing) are filters, read through at most ``max_pages`` pages.
+        """
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": PUBLIC_INDEX,
+            "KeyConditionExpression": "public_month = :month AND public_sort BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {
+                ":month": {"S": month},
+                ":low": {"S": utc_iso(start)},
+                ":high": {"S": utc_iso(end) + "#~"},
+            },
+            "ScanIndexForward": False,
+        }
+        filters = []
+        names: dict[str, str] = {}
+        for attribute, values in (("status", sorted(statuses)), ("public_category", sorted(categories))):
+            if values:
+                names[f"#{attribute}"] = attribute
+                placeholders = []
+                for n, value in enumerate(values):
+                    kwargs["ExpressionAttributeValues"][f":{attribute}{n}"] = {"S": value}
+                    placeholders.append(f":{attribute}{n}")
+                filters.append(f"#{attribute} IN ({', '.join(placeholders)})")
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+            kwargs["ExpressionAttributeNames"] = names
+        else:
+            kwargs["Limit"] = limit
+        found: list[Report] = []
+        for _ in range(max_pages):
+            response = self.client.query(**kwargs)
+            found += [report_from_image(from_item(item)) for item in response.get("Items", [])]
+            if len(found) >= limit or "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return found[:limit]
 
     def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         while True:

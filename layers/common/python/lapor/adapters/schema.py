@@ -7,6 +7,9 @@ Two sparse indexes hang off the report item:
 - ``due``: ``due_shard`` (number, 0..shards-1) and ``due_at`` (UTC ISO instant of the next deadline);
   present only while a deadline is pending, so the SLA checker Queries due items and never Scans.
 - ``period``: ``period`` = WIB month ``YYYY-MM`` of creation, ``period_sk`` = ``<agency>#<id>`` (statistics).
+- ``public``: ``public_month`` = WIB month ``YYYY-MM`` of creation, ``public_sort`` =
+  ``<created_at UTC>#<id>``, only on reports whose text is public (not confidential): Open311's
+  ``GET requests`` reads a window newest first and stops at its limit.
 - ``sms``: ``sms_message_id`` = SNS's message id, on the sent markers of SMS only (keys only): SNS's
   delivery-status log names a failed SMS by that id, and this index leads back to its report.
 
@@ -124,6 +127,7 @@ WORK_STATUS_INDEX = "work_status"
 WORK_DUE_INDEX = "work_due"
 INBOX_INDEXES = (WORK_INDEX, WORK_CREATED_INDEX, WORK_STATUS_INDEX, WORK_DUE_INDEX)
 UNDELIVERED_INDEX = "undelivered"
+PUBLIC_INDEX = "public"
 
 REPORTS = TableSpec(
     logical_id="Reports",
@@ -133,6 +137,7 @@ REPORTS = TableSpec(
         # KEYS_ONLY + the stage fields keeps the SLA scan's read units proportional to due reports.
         Index(DUE_INDEX, Key("due_shard", "N"), Key("due_at"), projection="INCLUDE", include=("due_stage",)),
         Index(PERIOD_INDEX, Key("period"), Key("period_sk")),
+        Index(PUBLIC_INDEX, Key("public_month"), Key("public_sort")),
         Index(SMS_INDEX, Key(SMS_MESSAGE_ATTRIBUTE), projection="KEYS_ONLY"),
         # Officials' inboxes: only inbox entries carry these keys (see lapor.domain.inbox).
         Index(WORK_INDEX, Key("wk"), Key("wd")),

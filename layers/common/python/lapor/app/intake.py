@@ -69,6 +69,16 @@ class SubmitAttempt:
         )
 
 
+@dataclass(frozen=True)
+class Origin:
+    """What a report filed on a reporter's behalf carries beyond the request (an Open311 partner)."""
+
+    source: str  # e.g. open311:<partner key id>
+    address: str | None = None
+    media_url: str | None = None
+    device_id: str | None = None
+
+
 def submit_report(
     request: SubmitReportRequest,
     *,
@@ -77,6 +87,7 @@ def submit_report(
     now: datetime,
     attempt: SubmitAttempt | None = None,
     uploads: UploadStore | None = None,
+    origin: Origin | None = None,
 ) -> SubmitReportResponse:
     """Store a new report with its ``received`` event; the router picks it up from the stream.
 
@@ -94,6 +105,9 @@ def submit_report(
         attachments = check_uploads(request.attachments, store=uploads)
     receipt = new_receipt()
     contact = request.reporter
+    reporter = Reporter(**contact.model_dump()) if contact and any(contact.model_dump().values()) else None
+    if origin is not None and origin.device_id:
+        reporter = (reporter or Reporter()).model_copy(update={"device_id": origin.device_id})
     report = Report(
         id=new_report_id(),
         kind=request.kind,
@@ -107,11 +121,14 @@ def submit_report(
         anonymous=request.anonymous,
         confidential=request.confidential,
         language=request.language,
-        reporter=Reporter(**contact.model_dump()) if contact and any(contact.model_dump().values()) else None,
+        reporter=reporter,
         receipt_hash=hash_receipt(receipt),
         created_at=now,
         updated_at=now,
         attachments=attachments,
+        address=origin.address if origin else None,
+        media_url=origin.media_url if origin else None,
+        source=origin.source if origin else None,
     )
     if uploads is not None and attachments:
         # Before the report is saved: a crash in between leaves kept files, never a report without them.

@@ -65,6 +65,35 @@ FIELDS: dict[str, dict[Lang, str]] = {
     "mfa": {"id": "Aplikasi autentikator", "en": "Authenticator app"},
     "Authorization": {"id": "Header Authorization", "en": "The Authorization header"},
     "token": {"id": "ID token", "en": "ID token"},
+    # Open311 GeoReport v2 arguments (their names are the specification's)
+    "api_key": {"id": "Kunci API (api_key)", "en": "The API key (api_key)"},
+    "service_code": {"id": "Kode layanan (service_code)", "en": "The service code (service_code)"},
+    "service_request_id": {
+        "id": "Kode pelacakan (service_request_id)",
+        "en": "Tracking code (service_request_id)",
+    },
+    "lat": {"id": "Garis lintang (lat)", "en": "Latitude (lat)"},
+    "long": {"id": "Garis bujur (long)", "en": "Longitude (long)"},
+    "address_string": {"id": "Alamat (address_string)", "en": "Address (address_string)"},
+    "email": {"id": "Email", "en": "Email"},
+    "phone": {"id": "Nomor ponsel", "en": "Mobile number"},
+    "first_name": {"id": "Nama", "en": "Name"},
+    "last_name": {"id": "Nama belakang", "en": "Last name"},
+    "device_id": {"id": "ID perangkat", "en": "Device id"},
+    "media_url": {"id": "Tautan media (media_url)", "en": "Media link (media_url)"},
+    "start_date": {"id": "Tanggal mulai (start_date)", "en": "Start date (start_date)"},
+    "end_date": {"id": "Tanggal akhir (end_date)", "en": "End date (end_date)"},
+    "attribute[kind]": {"id": "Jenis laporan (attribute[kind])", "en": "Type of report (attribute[kind])"},
+    "attribute[region]": {"id": "Wilayah (attribute[region])", "en": "Region (attribute[region])"},
+    "attribute[anonymous]": {
+        "id": "Pilihan anonim (attribute[anonymous])",
+        "en": "The anonymous choice (attribute[anonymous])",
+    },
+    "attribute[confidential]": {
+        "id": "Pilihan rahasia (attribute[confidential])",
+        "en": "The confidential choice (attribute[confidential])",
+    },
+    "format": {"id": "Format jawaban", "en": "The answer format"},
 }
 
 # Every message, by id. Ids are what the API's ``errors[].code`` carries and what pages look up.
@@ -297,6 +326,139 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "id": "{field} sudah dilampirkan pada laporan lain. Unggah berkas itu lagi.",
         "en": "{field} is already attached to another report. Upload the file again.",
     },
+    # --- Open311 GeoReport v2 (/open311/v2/)
+    "open311_api_key": {
+        "id": "{field} tidak dikenal atau sudah dicabut. Minta kunci aplikasi mitra kepada pengelola Lapor.",
+        "en": "{field} is unknown or has been revoked. Ask Lapor's operators for a partner application key.",
+    },
+    "open311_format": {
+        "id": "Alamat ini tidak ada. Akhiri nama sumber dengan .json atau .xml.",
+        "en": "There is no such address. End the resource's name with .json or .xml.",
+    },
+    "open311_service_unknown": {
+        "id": "{field} {code} tidak ada. Pilih layanan dari services.json.",
+        "en": "{field} {code} does not exist. Choose a service from services.json.",
+    },
+    "open311_request_unknown": {
+        "id": "Tidak ada laporan dengan kode pelacakan {code}.",
+        "en": "There is no report with tracking code {code}.",
+    },
+    "open311_token_unknown": {
+        "id": "Token {code} tidak dikenal. Lapor menjawab setiap permintaan langsung dengan service_request_id.",
+        "en": "Token {code} is unknown. Lapor answers every request at once with its service_request_id.",
+    },
+    "open311_form_required": {
+        "id": "Kirim permintaan sebagai formulir ({field}: application/x-www-form-urlencoded).",
+        "en": "Send the request as a form ({field}: application/x-www-form-urlencoded).",
+    },
+    "open311_datetime": {
+        "id": "{field} harus berupa waktu W3C dengan zona waktu, misalnya 2026-12-01T00:00:00+07:00, atau tanggal 2026-12-01.",
+        "en": "{field} must be a W3C date-time with its time zone, for example 2026-12-01T00:00:00+07:00, or a date 2026-12-01.",
+    },
+    "open311_date_order": {
+        "id": "{field} harus sesudah start_date.",
+        "en": "{field} must be later than start_date.",
+    },
+    "open311_span": {
+        "id": "Rentang start_date sampai {field} paling lama {days} hari.",
+        "en": "start_date to {field} may span at most {days} days.",
+    },
+    "open311_status": {
+        "id": "{field} harus open, closed, atau keduanya dipisah koma.",
+        "en": "{field} must be open, closed, or both separated by a comma.",
+    },
+    "open311_too_many_ids": {
+        "id": "{field} paling banyak {max} kode sekaligus.",
+        "en": "{field}: at most {max} codes at once.",
+    },
+    "open311_lat_long": {
+        "id": "{field} wajib diisi bersama pasangannya: kirim lat dan long sekaligus.",
+        "en": "{field} is required with its pair: send lat and long together.",
+    },
+    "open311_location": {
+        "id": "Lokasi wajib diisi: kirim lat dan long, address_string, atau attribute[region].",
+        "en": "A location is required: send lat and long, address_string, or attribute[region].",
+    },
+    "open311_location_far": {
+        "id": "{field}: titik ini terlalu jauh dari permukiman yang dikenal untuk menentukan wilayahnya. "
+        "Kirim attribute[region] atau address_string.",
+        "en": "{field}: this point is too far from any known place to tell its region. "
+        "Send attribute[region] or address_string.",
+    },
+    "open311_media_url": {
+        "id": "{field} harus berupa tautan http:// atau https:// (paling banyak 2048 karakter).",
+        "en": "{field} must be an http:// or https:// link (at most 2048 characters).",
+    },
+    "open311_contact": {
+        "id": "Pertanyaan tentang API ini: hubungi pengelola Lapor melalui {url}.",
+        "en": "Questions about this API: contact Lapor's operators through {url}.",
+    },
+    "open311_key_service": {
+        "id": "Setiap aplikasi mitra mendapat kunci API (api_key) dari pengelola Lapor; ajukan melalui {url}. "
+        "Membaca layanan dan laporan tidak memerlukan kunci.",
+        "en": "Each partner application gets an API key (api_key) from Lapor's operators; ask through {url}. "
+        "Reading services and requests needs no key.",
+    },
+    "open311_service": {
+        "id": "Pengaduan, aspirasi, atau permintaan informasi tentang {name}, ditangani {agency}.",
+        "en": "Complaints, aspirations or information requests about {name}, handled by {agency}.",
+    },
+    "open311_service_triage": {
+        "id": "Pengaduan, aspirasi, atau permintaan informasi lainnya; admin nasional meneruskannya ke instansi yang berwenang.",
+        "en": "Other complaints, aspirations or information requests; the national admin passes them to the competent agency.",
+    },
+    "open311_group_triage": {"id": "Lainnya", "en": "Other"},
+    "open311_kind": {
+        "id": "Jenis laporan: pengaduan (bawaan), aspirasi, atau permintaan informasi.",
+        "en": "Type of report: complaint (the default), aspiration or information request.",
+    },
+    "open311_region": {
+        "id": "Wilayah kejadian: kode provinsi atau kabupaten/kota Kemendagri (kode kecamatan juga diterima). "
+        "Wajib bila tidak ada lat/long atau address_string; bila ada, menentukan wilayah.",
+        "en": "Where it happened: a Kemendagri province or regency/city code (district codes are accepted too). "
+        "Required without lat/long or address_string; when given, it decides the region.",
+    },
+    "open311_anonymous": {
+        "id": "true: identitas pelapor disembunyikan dari petugas dan publik.",
+        "en": "true: the reporter's identity is hidden from officials and the public.",
+    },
+    "open311_confidential": {
+        "id": "true: judul dan isi laporan tidak ditampilkan kepada publik.",
+        "en": "true: the report's title and description are not shown to the public.",
+    },
+    "open311_yes": {"id": "Ya", "en": "Yes"},
+    "open311_no": {"id": "Tidak", "en": "No"},
+    "open311_notice_created": {
+        "id": "Laporan diteruskan ke instansi yang berwenang, yang wajib memverifikasinya paling lambat {deadline}.",
+        "en": "The report goes to the competent agency, which must verify it by {deadline}.",
+    },
+    "open311_notice_received": {
+        "id": "Laporan sedang diteruskan ke instansi yang berwenang.",
+        "en": "The report is on its way to the competent agency.",
+    },
+    "open311_notice_verify": {
+        "id": "{agency} wajib memverifikasi laporan paling lambat {deadline}.",
+        "en": "{agency} must verify the report by {deadline}.",
+    },
+    "open311_notice_follow_up": {
+        "id": "{agency} wajib menindaklanjuti laporan paling lambat {deadline}.",
+        "en": "{agency} must follow the report up by {deadline}.",
+    },
+    "open311_notice_resolve": {
+        "id": "{agency} wajib menyelesaikan laporan paling lambat {deadline}.",
+        "en": "{agency} must resolve the report by {deadline}.",
+    },
+    "open311_notice_completed": {
+        "id": "{agency} telah menjawab laporan; pelapor dapat menerima atau membukanya kembali sampai {deadline}.",
+        "en": "{agency} has answered the report; the reporter may accept it or reopen it until {deadline}.",
+    },
+}
+
+# Report kinds as Open311's attribute values name them.
+KINDS: dict[str, dict[Lang, str]] = {
+    "complaint": {"id": "Pengaduan", "en": "Complaint"},
+    "aspiration": {"id": "Aspirasi", "en": "Aspiration"},
+    "information_request": {"id": "Permintaan informasi", "en": "Information request"},
 }
 
 # Report statuses as messages name them ("... because the report is completed").

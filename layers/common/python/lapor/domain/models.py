@@ -258,6 +258,9 @@ class Reporter(BaseModel):
     name: str | None = None
     email: str | None = None
     phone: str | None = None
+    device_id: str | None = Field(
+        default=None, description="The reporter's device, when an Open311 client sent one."
+    )
 
 
 class Feedback(BaseModel):
@@ -327,6 +330,14 @@ class Report(BaseModel):
     due_stage: str | None = None
     feedback: list[Feedback] = Field(default_factory=list)
     attachments: list[Attachment] = Field(default_factory=list)
+    address: str | None = Field(default=None, description="Where it happened, as the reporter wrote it.")
+    media_url: str | None = Field(default=None, description="A link to media the reporter gave (Open311).")
+    source: str | None = Field(
+        default=None, description="Who filed it when not the reporter's own form: open311:<partner key id>."
+    )
+    public_note: str | None = Field(
+        default=None, description="The note of the latest public timeline entry that has one (for lists)."
+    )
     outbox: list[Notification] = Field(
         default_factory=list,
         description="Messages of the latest change; the stream relays them to the notify queue (transactional outbox).",

@@ -162,6 +162,17 @@ def classify(text: str, directory: Directory) -> str | None:
     return _best(_matchers(directory).categories, _fold(text))
 
 
+def choose_category(text: str, requested_category: str | None, directory: Directory) -> Category | None:
+    """The reporter's category when the directory has it and it is not generic; else the one the
+    text's keywords point to; None when neither (manual triage)."""
+    if requested_category is not None:
+        requested = directory.categories_by_code.get(requested_category)
+        if requested is not None and not requested.generic:
+            return requested
+    code = classify(text, directory)
+    return directory.categories_by_code[code] if code is not None else None
+
+
 def choose_track(category: Category | None, text: str, directory: Directory) -> str:
     """The deadline track for a report.
 
@@ -240,15 +251,7 @@ def route(
     once, only for the chosen agency, and only when it has active liaisons or admins to choose from.
     """
     text = title + "\n" + description
-    category = None
-    if requested_category is not None:
-        requested = directory.categories_by_code.get(requested_category)
-        if requested is not None and not requested.generic:
-            category = requested
-    if category is None:
-        code = classify(text, directory)
-        category = directory.categories_by_code[code] if code is not None else None
-
+    category = choose_category(text, requested_category, directory)
     track = choose_track(category, text, directory)
     cc = directory.tracks[track].cc
 

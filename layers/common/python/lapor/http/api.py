@@ -54,6 +54,7 @@ from lapor.domain.workspace import (
     OfficialReport,
     SignInConfig,
 )
+from lapor.http import open311
 from lapor.http.errors import error_body, field_error, language_of, validation_errors
 from lapor.observability import logger
 from lapor.services import Services
@@ -159,6 +160,9 @@ def precheck(event: dict[str, Any], max_body_bytes: int) -> Response | None:
     Runs before the resolver because its validation would read a non-JSON body as "all fields missing".
     Refusals are worded in the request's language.
     """
+    if open311.handles(event.get("path")):
+        # Open311's POST is a form, and its refusals are the specification's: its own pre-check.
+        return open311.precheck(event, max_body_bytes)
     language = language_of(event.get("headers"))
     method = (event.get("httpMethod") or "").upper()
     if method not in _BODY_METHODS:
@@ -568,18 +572,30 @@ def create_app(
         )
         return _json(200, result)
 
+    open311.register(app, services)
+
     @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
     def get_openapi() -> Response[Any]:
         return Response(status_code=200, content_type=JSON, body=openapi_document(app))
 
+    def open311_path() -> str | None:
+        path = app.current_event.path
+        return path if open311.handles(path) else None
+
     @app.not_found
     def not_found(_: Exception) -> Response:
+        if path := open311_path():
+            message = catalogue.render("route_not_found", app.language())
+            return open311.refusal(404, [(None, message)], open311.format_of(path))
         return _refusal(404, "route_not_found", app.language())
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:
         language = app.language()
-        return _refusal(422, "invalid_input", language, validation_errors(error.errors(), language))
+        fields = validation_errors(error.errors(), language)
+        if path := open311_path():
+            return open311.refusal(400, [(f.field, f.message) for f in fields], open311.format_of(path))
+        return _refusal(422, "invalid_input", language, fields)
 
     @app.exception_handler(InvalidInput)
     def invalid_input(error: InvalidInput) -> Response:
@@ -635,6 +651,9 @@ def create_app(
     def malformed(error: ValueError) -> Response:
         # powertools raises a bare ValueError for e.g. multipart bodies without a boundary.
         language = app.language()
+        if path := open311_path():
+            message = catalogue.render("malformed", language)
+            return open311.refusal(400, [("body", message)], open311.format_of(path))
         return _refusal(400, "malformed", language, [field_error("body", "malformed", language)])
 
     return app

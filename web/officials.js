@@ -378,6 +378,8 @@ function officialView(r) {
       [t('r.track'), r.track ? trackLabel(r.track) : t('r.unknown')],
       r.region && [t('p.region'), r.region.name ? `${r.region.name} (${r.region.code})` : r.region.code],
       loc && [t('p.location'), h('a', { href: `https://www.openstreetmap.org/?mlat=${loc.lat}&mlon=${loc.lon}#map=17/${loc.lat}/${loc.lon}`, rel: 'noopener noreferrer', target: '_blank' }, `${loc.lat}, ${loc.lon} — ${t('p.map')}`)],
+      r.address && [t('p.address'), r.address],
+      r.media_url && /^https?:\/\//i.test(r.media_url) && [t('p.media'), h('a', { href: r.media_url, rel: 'noopener noreferrer nofollow', target: '_blank' }, r.media_url)],
       r.occurred_on && [t('p.occurred'), r.occurred_on],
       [t('r.created'), h('time', { datetime: r.created_at }, fmtWIB(r.created_at))],
       [t('p.next'), h('span', { class: r.overdue ? 'overdue' : null }, deadlineText(r.next_deadline))],

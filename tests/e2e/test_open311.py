@@ -80,8 +80,16 @@ def test_a_georeport_client_discovers_lists_files_and_follows_a_request_to_closu
     regions = attributes[1]["values"]["value"] if fmt == "xml" else attributes[1]["values"]
     assert {"key": "32.73", "name": "Kota Bandung, Jawa Barat"} in regions
     # And files a request with the partner key (a form, as the specification sends it)
+    media = "https://example.com/foto/puskesmas.jpg"
     report_id, notice = created_id(
-        file_request(endpoint, fmt, description="Puskesmas Sukajadi tutup pada jam layanan hari Senin."), fmt
+        file_request(
+            endpoint,
+            fmt,
+            description="Puskesmas Sukajadi tutup pada jam layanan hari Senin.",
+            media_url=media,
+            address_string="Jl. Sukajadi 5, Sukajadi, Kota Bandung",
+        ),
+        fmt,
     )
     assert "WIB" in notice
     # Then the client finds it, routed to the agency, with the verify deadline as expected_datetime
@@ -91,6 +99,10 @@ def test_a_georeport_client_discovers_lists_files_and_follows_a_request_to_closu
     assert routed["status"] == "open" and routed["agency_responsible"] == "Kementerian Kesehatan"
     view = stack.call("GET", f"/reports/{report_id}")[1]
     assert routed["expected_datetime"] == view["deadlines"]["verify_by"].replace(".999999", "")
+    assert routed["media_url"] == media
+    # And the officials read the link and the address in their view of the report
+    official = stack.call("GET", f"/reports/{report_id}", headers=stack.token("kemenkes-admin"))[1]
+    assert (official["media_url"], official["address"]) == (media, "Jl. Sukajadi 5, Sukajadi, Kota Bandung")
     # And follows it as officials act: each public note becomes the status notes
     act(stack, report_id, "verify", "Laporan diverifikasi, petugas dijadwalkan ke lokasi.")
     verified = client.get_service_request(report_id)

@@ -128,6 +128,7 @@ def test_reports_stream_carries_old_and_new_images(synth: Synth) -> None:
         "due",
         "undelivered",
         "period",
+        "public",
         "sms",
         "work",
         "work_created",

@@ -14,7 +14,7 @@ from lapor.domain.ids import normalize_report_id
 from lapor.domain.inbox import REDACTED, current_deadline
 from lapor.domain.lifecycle import Status
 from lapor.domain.messages import REPORTER
-from lapor.domain.models import AgencyRef, PublicReport, Report, Reporter, TimelineEvent
+from lapor.domain.models import AgencyRef, PublicReport, Report, TimelineEvent
 from lapor.domain.redaction import redactor
 from lapor.domain.regions import RegionIndex
 from lapor.domain.roles import Caller, allowed_actions, assignable, may_read, read_only
@@ -30,6 +30,7 @@ from lapor.domain.workspace import (
     OfficialRegion,
     OfficialReport,
     OfficialTimelineEntry,
+    ReporterContact,
 )
 
 SYSTEM = "system"
@@ -91,10 +92,12 @@ def official_report(
         confidential=report.confidential,
         reporter=None
         if report.anonymous or contact is None
-        else Reporter(name=contact.name, email=contact.email, phone=contact.phone),
+        else ReporterContact(name=contact.name, email=contact.email, phone=contact.phone),
         region=_region(report.region, regions),
         location=report.location,
         occurred_on=report.occurred_on,
+        address=clean(report.address) if report.address else None,
+        media_url=clean(report.media_url) if report.media_url else None,
         assignee=_official_ref(report.assignee, directory) if report.assignee else None,
         next_deadline=NextDeadline(stage=deadline.stage, at=deadline.at.astimezone(WIB))  # type: ignore[arg-type]
         if deadline

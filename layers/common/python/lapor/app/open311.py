@@ -153,9 +153,11 @@ def service_definition(
 
 def authorize(api_key: str | None, keys: PartnerKeys) -> spec.PartnerKey:
     """The partner application an api_key belongs to; Forbidden (403) when missing, unknown or revoked."""
-    partner = keys.find(api_key) if api_key and api_key.strip() else None
+    if not api_key or not api_key.strip():
+        raise Forbidden("required", field="api_key")
+    partner = keys.find(api_key)
     if partner is None:
-        raise Forbidden("open311_api_key" if api_key and api_key.strip() else "required", field="api_key")
+        raise Forbidden("open311_api_key", field="api_key")
     return partner
 
 

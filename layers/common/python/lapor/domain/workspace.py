@@ -12,9 +12,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from lapor.domain.lifecycle import Status
-from lapor.domain.models import AgencyRef, Deadlines, Location, Reporter, ReportKind
+from lapor.domain.models import AgencyRef, Deadlines, Location, ReportKind
 
 Stage = Literal["verify", "follow_up", "resolve"]
+
+
+class ReporterContact(BaseModel):
+    """The reporter's contact as the officials who may know it see it."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
 
 class OfficialRef(BaseModel):
@@ -91,10 +99,14 @@ class OfficialReport(BaseModel):
     description: str
     anonymous: bool
     confidential: bool
-    reporter: Reporter | None = Field(description="Null when the report is anonymous or gave no contact.")
+    reporter: ReporterContact | None = Field(
+        description="Null when the report is anonymous or gave no contact."
+    )
     region: OfficialRegion | None
     location: Location | None
     occurred_on: date | None
+    address: str | None = Field(default=None, description="Where it happened, as written (Open311 partners).")
+    media_url: str | None = Field(default=None, description="A link to media an Open311 partner sent.")
     assignee: OfficialRef | None
     attachments_count: int = Field(default=0, description="GET /reports/{id}/attachments lists them.")
     next_deadline: NextDeadline | None

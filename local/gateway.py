@@ -44,6 +44,7 @@ ROUTES = (
     "/open311/v2/services/{service_code}",
     "/open311/v2/requests/{service_request_id}",
     "/open311/v2/tokens/{token}",
+    "/open311/v2/{proxy+}",  # the rest of /open311/v2/: the function answers Open311's 404
 )
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
@@ -55,6 +56,8 @@ def match_route(path: str) -> tuple[str, dict[str, str]] | None:
     parts = [p for p in path.split("/") if p]
     for resource in ROUTES:
         shape = [p for p in resource.split("/") if p]
+        if shape[-1] == "{proxy+}" and len(parts) >= len(shape) and parts[: len(shape) - 1] == shape[:-1]:
+            return resource, {"proxy": "/".join(parts[len(shape) - 1 :])}
         if len(parts) != len(shape):
             continue
         params: dict[str, str] = {}

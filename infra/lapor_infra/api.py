@@ -83,6 +83,10 @@ ROUTES = (
     Route("GET", f"{OPEN311}/services/{{service_code}}", query=("jurisdiction_id",)),
     Route("GET", f"{OPEN311}/requests/{{service_request_id}}", query=("jurisdiction_id",)),
     Route("GET", f"{OPEN311}/tokens/{{token}}", query=("jurisdiction_id",)),
+    # Anything else under /open311/v2/ (services.html, a missing format) reaches the function too,
+    # so every Open311 refusal is the specification's [{code, description}], not API Gateway's own.
+    Route("GET", f"{OPEN311}/{{proxy+}}"),
+    Route("POST", f"{OPEN311}/{{proxy+}}"),
 )
 CORS_HEADERS = ("Content-Type", "Authorization", "Idempotency-Key")
 
@@ -298,7 +302,8 @@ def _refusal_template(message_id: str) -> str:
 
 
 def _path_parameters(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+    # A greedy {proxy+} is the parameter "proxy".
+    return [part[1:-1].rstrip("+") for part in path.split("/") if part.startswith("{") and part.endswith("}")]
 
 
 def _access_log_format() -> apigw.AccessLogFormat:

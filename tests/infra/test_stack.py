@@ -55,6 +55,8 @@ OPEN311_ROUTES = {
     ("GET", "/open311/v2/services/{service_code}"),
     ("GET", "/open311/v2/requests/{service_request_id}"),
     ("GET", "/open311/v2/tokens/{token}"),
+    ("GET", "/open311/v2/{proxy+}"),
+    ("POST", "/open311/v2/{proxy+}"),
 }
 OFFICIAL_ROUTES = {
     ("GET", "/inbox"),

@@ -264,13 +264,16 @@ def test_refusals_are_the_specifications_errors_in_both_formats(
 def test_a_post_that_is_not_a_form_is_refused_without_touching_the_json_routes(aws, partner):
     as_json = call("POST", "/open311/v2/requests.json", VALID)
     assert as_json["statusCode"] == 400 and "form" in response_json(as_json)[0]["description"]
+    as_xml = call("POST", "/open311/v2/requests.xml", VALID)
+    assert as_xml["statusCode"] == 400 and content_type(as_xml) == spec.MEDIA_TYPES["xml"]
+    assert xml(as_xml).tag == "errors"
     # The citizens' JSON route still refuses a form, as before
     refused = call("POST", "/reports", urlencode(VALID).encode(), headers=FORM)
     assert refused["statusCode"] == 415
 
 
 def test_an_unknown_format_or_resource_is_a_404_in_the_specifications_shape(aws, partner):
-    for path in ("services.html", "services/kesehatan.yaml", "nothing.json"):
+    for path in ("services.html", "services/kesehatan.yaml", "nothing.json", "discovery.000", "a/b/c.xml"):
         response = get(path)
         assert response["statusCode"] == 404, path
         assert (

@@ -776,7 +776,8 @@ def handle(app: LaporResolver, event: dict[str, Any], context: Any, max_body_byt
     if refused is not None:
         # Built outside the resolver, so its CORS headers are added here: a page on an allowed
         # origin must be able to read why it was refused.
-        headers = {"Content-Type": JSON, **cors_headers(app.cors_config, event)}
+        content_type = refused.headers.get("Content-Type") or JSON  # Open311's may be XML
+        headers = {"Content-Type": content_type, **cors_headers(app.cors_config, event)}
         return {
             "statusCode": refused.status_code,
             "headers": headers,

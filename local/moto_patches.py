@@ -135,7 +135,7 @@ def recorded_send_times() -> Iterator[dict[str, str]]:
     from moto.sns.models import SNSBackend
 
     times: dict[str, str] = {}
-    send_email, publish = SESBackend.send_email, SNSBackend.publish
+    send_email, send_raw_email, publish = SESBackend.send_email, SESBackend.send_raw_email, SNSBackend.publish
 
     def now() -> str:
         return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -145,17 +145,24 @@ def recorded_send_times() -> Iterator[dict[str, str]]:
         times[message.id] = now()
         return message
 
+    def timed_send_raw_email(self: Any, *args: Any, **kwargs: Any) -> Any:
+        message = send_raw_email(self, *args, **kwargs)
+        times[message.id] = now()
+        return message
+
     def timed_publish(self: Any, *args: Any, **kwargs: Any) -> Any:
         message_id = publish(self, *args, **kwargs)
         times[str(message_id)] = now()
         return message_id
 
     SESBackend.send_email = timed_send_email  # type: ignore[method-assign]
+    SESBackend.send_raw_email = timed_send_raw_email  # type: ignore[method-assign]
     SNSBackend.publish = timed_publish  # type: ignore[method-assign]
     try:
         yield times
     finally:
         SESBackend.send_email = send_email  # type: ignore[method-assign]
+        SESBackend.send_raw_email = send_raw_email  # type: ignore[method-assign]
         SNSBackend.publish = publish  # type: ignore[method-assign]
 
 

@@ -14,13 +14,18 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-FUNCTION_DIRS = [ROOT / "functions" / name for name in ("intake", "route", "sla_check", "notify")]
+FUNCTION_DIRS = [
+    ROOT / "functions" / name
+    for name in ("intake", "route", "sla_check", "notify", "tally", "evaluation", "export")
+]
 LAYER_DIR = ROOT / "layers" / "common" / "python"
 DEMO_DIRECTORY = ROOT / "local" / "directory.demo.yaml"
 WEB_ROOT = ROOT / "web"
 # Officials' routes sit behind the Cognito authorizer in the deployed API.
 NOTIFY_CONCURRENCY = 4
 PROTECTED = {("GET", "/inbox"), ("POST", "/reports/{id}/actions")}
+# The monthly jobs POST /_local/jobs/{name} runs, and their entry modules.
+JOBS = {"evaluation": "evaluation_app", "export": "export_app"}
 # A poller finishes the invocation it is in before it stops; an SLA run can take this long.
 POLLER_STOP_SECONDS = 60
 
@@ -219,6 +224,10 @@ class LocalStack:
             ("GET", "/_local/outbox"): lambda query, body: (200, self.outbox()),
             ("POST", "/_local/sla-check"): lambda query, body: self.sla_check(body),
             ("POST", "/_local/token"): lambda query, body: self.token(body),
+            **{
+                ("POST", f"/_local/jobs/{name}"): (lambda query, body, name=name: self.run_job(name, body))
+                for name in JOBS
+            },
         }
         return make_server(
             self.config.host,
@@ -234,8 +243,9 @@ class LocalStack:
         import notify_app
         import route_app
         import sla_check_app
+        import tally_app
 
-        from local.pollers import QueuePoller, Schedule, StreamPoller
+        from local.pollers import QueuePoller, Schedule, StreamPoller, matches_report_filter
 
         resources = self.resources
         self.stream_poller = StreamPoller(
@@ -244,6 +254,16 @@ class LocalStack:
             handler=route_app.lambda_handler,
             function_name="lapor-route",
             on_failure_url=resources.route_failures_url,
+        )
+        # The tally reads the same stream with its own filter, as a second event source mapping does.
+        self.tally_poller = StreamPoller(
+            session=self.session,
+            stream_arn=resources.reports_stream_arn,
+            handler=tally_app.lambda_handler,
+            function_name="lapor-tally",
+            on_failure_url=resources.tally_failures_url,
+            record_filter=matches_report_filter,
+            batch_size=100,
         )
         # Several notify batches at once, as Lambda's SQS integration runs (it starts with five).
         self.queue_pollers = [
@@ -256,7 +276,7 @@ class LocalStack:
             )
             for _ in range(NOTIFY_CONCURRENCY)
         ]
-        self.threads = [self.stream_poller, *self.queue_pollers]
+        self.threads = [self.stream_poller, self.tally_poller, *self.queue_pollers]
         if self.config.sla_interval > 0:
             self.threads.append(
                 Schedule(
@@ -267,7 +287,7 @@ class LocalStack:
             )
         for thread in self.threads:
             thread.start()
-        self.log("stream poller (route), queue poller (notify) and SLA schedule running")
+        self.log("stream pollers (route, tally), queue poller (notify) and SLA schedule running")
 
     def invoke_api(self, event: dict[str, Any]) -> dict[str, Any]:
         """One API Gateway → intake invocation (one warm container: requests are handled one at a time)."""
@@ -298,6 +318,25 @@ class LocalStack:
         except ValueError as error:
             return 400, {"message": str(error), "errors": [{"field": "now", "message": str(error)}]}
 
+    def run_job(self, name: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+        """``POST /_local/jobs/{name} {period}``: run a monthly job once; ``{bucket, keys}`` it wrote."""
+        import importlib
+
+        from lapor.domain.errors import InvalidInput
+        from local.lambda_runtime import invoke
+
+        entry = importlib.import_module(JOBS[name])
+        event = {"period": body["period"]} if body and body.get("period") is not None else {}
+        try:
+            return 200, invoke(
+                entry.lambda_handler, event, function_name=f"lapor-{name}", timeout_seconds=900
+            )
+        except InvalidInput as error:
+            return 422, {
+                "message": "invalid input",
+                "errors": [{"field": error.field, "message": str(error)}],
+            }
+
     def outbox(self) -> list[dict[str, Any]]:
         """Every email and SMS moto accepted, oldest first, with the time it accepted each."""
         from local.moto_process import OUTBOX_PATH
@@ -323,6 +362,7 @@ def sent_messages(data: dict[str, Any], sent_times: dict[str, str]) -> list[dict
                 "to": to,
                 "subject": message.get("subject"),
                 "body": message.get("body"),
+                "attachments": message.get("attachments", []),
                 "sent_at": sent_times.get(message.get("id", "")),
             }
         )
@@ -332,6 +372,7 @@ def sent_messages(data: dict[str, Any], sent_times: dict[str, str]) -> list[dict
                 "channel": "sms",
                 "to": [sms.get("phone_number")],
                 "body": sms.get("message"),
+                "attachments": [],
                 "sent_at": sent_times.get(sms.get("message_id", "")),
             }
         )

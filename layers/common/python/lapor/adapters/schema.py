@@ -9,6 +9,12 @@ Two sparse indexes hang off the report item:
   present only while a deadline is pending, so the SLA checker Queries due items and never Scans.
 - ``period``: ``period`` = WIB month ``YYYY-MM`` of creation, ``period_sk`` = ``<agency>#<id>`` (statistics).
 
+The aggregates table holds the accountability counters the reports stream keeps
+(``lapor.adapters.aggregates``): statistics per year (``pk = "STATS#<YYYY>"``,
+``sk = "<YYYY-MM>#<agency>"``), the officials' evaluation per month (``pk = "EVAL#<YYYY-MM>"``,
+``sk = <official>``), and per report the last version counted (``pk = "TALLIED#<id>"``), so a
+re-delivered change never counts twice.
+
 The directory table holds the directory document and the officials' open-report counters, which live
 apart from the document so that reloading a directory never resets them.
 """
@@ -117,7 +123,9 @@ REPORTS = TableSpec(
 
 DIRECTORY = TableSpec(logical_id="Directory", partition_key=Key("pk"), sort_key=Key("sk"))
 
+AGGREGATES = TableSpec(logical_id="Aggregates", partition_key=Key("pk"), sort_key=Key("sk"))
+
 # The layout powertools' DynamoDBPersistenceLayer expects by default.
 IDEMPOTENCY = TableSpec(logical_id="Idempotency", partition_key=Key("id"), ttl_attribute="expiration")
 
-ALL_TABLES = (REPORTS, DIRECTORY, IDEMPOTENCY)
+ALL_TABLES = (REPORTS, DIRECTORY, IDEMPOTENCY, AGGREGATES)

@@ -16,17 +16,16 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
-from lapor.domain.contacts import normalize_phone
 from lapor.domain.directory import Directory
 from lapor.domain.lifecycle import Status
 from lapor.domain.messages import Event, Notification, RenderedEmail
 from lapor.domain.models import Language, Report, ReportKind
+from lapor.domain.redaction import reporter_redactor
 from lapor.domain.workdays import WIB
 
 __all__ = [
@@ -528,7 +527,6 @@ _TEXTS: dict[Language, dict[Event, _Text]] = {
 # --------------------------------------------------------------------------------------------------
 
 # What people type between digit groups of a phone number.
-_PHONE_SEPARATORS = r"[\s().\-/]*"
 
 
 @dataclass(frozen=True)
@@ -560,41 +558,6 @@ class _Context:
             "status": self.phrases.statuses[self.status],
             "stage": self.phrases.stages[self.stage],
         }
-
-
-def _phone_pattern(e164: str) -> re.Pattern[str]:
-    """Any written form of an Indonesian mobile number: +62 812-..., 0062..., (0812) ..., 0812..., 812..."""
-    sep = _PHONE_SEPARATORS
-    national = e164.removeprefix("+62")
-    prefix = rf"(?:(?:\+|00)?{sep}62{sep}(?:\(?0\)?{sep})?|0{sep})?"
-    return re.compile(r"(?<!\d)" + prefix + sep.join(re.escape(d) for d in national) + r"(?!\d)")
-
-
-def _redactor(report: Report, hidden: str) -> Callable[[str], str]:
-    """A function that removes the reporter's own contact details (and, if anonymous, name) from text.
-
-    Reporters often repeat their number or address in the description ("hubungi saya di 0812..."),
-    and officials sometimes quote it in a note; neither may reach a message.
-    """
-    reporter = report.reporter
-    patterns: list[re.Pattern[str]] = []
-    if reporter and reporter.email and reporter.email.strip():
-        patterns.append(re.compile(re.escape(reporter.email.strip()), re.IGNORECASE))
-    phone = normalize_phone(reporter.phone) if reporter and reporter.phone else None
-    if phone:
-        patterns.append(_phone_pattern(phone))
-    name = (reporter.name or "").strip() if reporter and report.anonymous else ""
-    # Whole-name matches only: redacting a short first name everywhere would garble ordinary words.
-    if len(name) >= 3:
-        words = r"\s+".join(re.escape(word) for word in name.split())
-        patterns.append(re.compile(r"(?<!\w)" + words + r"(?!\w)", re.IGNORECASE))
-
-    def redact(text: str) -> str:
-        for pattern in patterns:
-            text = pattern.sub(hidden, text)
-        return text
-
-    return redact
 
 
 def _single_line(text: str) -> str:
@@ -653,7 +616,7 @@ def _context(
     lang: Language = language or (report.language if to_reporter else OFFICIALS_LANGUAGE)
     phrases = _PHRASES[lang]
     rule = _RULES[notification.event]
-    redact = _redactor(report, phrases.hidden)
+    redact = reporter_redactor(report, phrases.hidden)
 
     category = directory.categories_by_code.get(report.category or "")
     agency = directory.agency_name(report.agency) or report.agency

@@ -5,11 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 
 from lapor.adapters.repository import report_from_image
-from lapor.app.tally import count_change
+from lapor.app.tally import CountFailed, count_changes
 from lapor.observability import logger, metrics
 from lapor.services import Services
 from lapor.settings import Settings
@@ -21,23 +20,36 @@ def services() -> Services:
     return Services(Settings.from_env())
 
 
-def handle_record(record: DynamoDBRecord) -> None:
-    """One change of a report; an exception fails only this record (partial batch response)."""
-    old_image = record.dynamodb.old_image
-    new = report_from_image(record.dynamodb.new_image)
-    counted = count_change(
-        report_from_image(old_image) if old_image else None, new, store=services().aggregates
-    )
-    if not counted:
-        logger.info("change already counted", report_id=new.id, version=new.version)
-
-
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Count a stream batch; failed records are reported back for retry (partial batch response)."""
-    # One processor per invocation, as in the notifier: the local stack may run batches side by side.
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    return process_partial_response(
-        event=event, record_handler=handle_record, processor=processor, context=context
-    )
+    """Count a stream batch in order; the first change that fails and all after it are reported back.
+
+    Unlike the router, the tally counts a batch's changes together (several reports per
+    transaction), so it answers the partial batch response itself: Lambda resumes a stream at the
+    lowest failed sequence number, which is what counting in order needs.
+    """
+    records = list(DynamoDBStreamEvent(event).records)
+    changes = []
+    failed_from = len(records)
+    for index, record in enumerate(records):
+        try:
+            old_image = record.dynamodb.old_image
+            old = report_from_image(old_image) if old_image else None
+            changes.append((old, report_from_image(record.dynamodb.new_image)))
+        except Exception:  # noqa: BLE001 - a malformed image fails from this record on, never the shard
+            logger.exception("unreadable stream record", sequence=record.dynamodb.sequence_number)
+            failed_from = index
+            break
+    try:
+        counted = count_changes(changes, store=services().aggregates)
+    except CountFailed as failure:
+        logger.exception("counting failed", sequence=records[failure.index].dynamodb.sequence_number)
+        failed_from = min(failed_from, failure.index)
+        counted = None
+    logger.info("changes counted", records=len(records), counted=counted)
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": record.dynamodb.sequence_number} for record in records[failed_from:]
+        ]
+    }

@@ -13,7 +13,7 @@ Layout (see ``lapor.adapters.schema``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -54,6 +54,27 @@ def evaluation_key(month: str, official: str) -> dict[str, Any]:
 
 def _marker_key(report_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"TALLIED#{report_id}"}, "sk": {"S": MARKER_SK}}
+
+
+def _marker_update(table: str, report_id: str, version: int) -> dict[str, Any]:
+    return {
+        "TableName": table,
+        "Key": _marker_key(report_id),
+        "UpdateExpression": "SET version = :v",
+        "ConditionExpression": "attribute_not_exists(version) OR version < :v",
+        "ExpressionAttributeValues": {":v": {"N": str(version)}},
+    }
+
+
+@dataclass(frozen=True)
+class Change:
+    """One report version's counter changes: statistics by (period, agency), evaluation by
+    (month, official) with the agency the official acted for."""
+
+    report_id: str
+    version: int
+    stats: Mapping[tuple[str, str], Mapping[str, int]]
+    officials: Mapping[tuple[str, str], tuple[str, Mapping[str, int]]]
 
 
 def _counters(item: Mapping[str, Any]) -> dict[str, int]:
@@ -117,24 +138,8 @@ class AggregateStore:
         official acted for. The report's marker moves to ``version`` in the same transaction, on the
         condition that it is older, so a replayed record changes nothing.
         """
-        items: list[dict[str, Any]] = [
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": _marker_key(report_id),
-                    "UpdateExpression": "SET version = :v",
-                    "ConditionExpression": "attribute_not_exists(version) OR version < :v",
-                    "ExpressionAttributeValues": {":v": {"N": str(version)}},
-                }
-            }
-        ]
-        for (period, agency), counters in stats.items():
-            if counters:
-                items.append({"Update": _add_update(self.table, stats_key(period, agency), counters)})
-        for (month, official), (agency, counters) in officials.items():
-            if counters:
-                key = evaluation_key(month, official)
-                items.append({"Update": _add_update(self.table, key, counters, {"agency": agency})})
+        items = [{"Update": _marker_update(self.table, report_id, version)}]
+        items += self._counter_updates(stats, officials)
         if len(items) > _MAX_TRANSACTION_ITEMS:
             raise ValueError(f"one change touches {len(items)} aggregate items")
         try:
@@ -145,6 +150,49 @@ class AggregateStore:
                 return False  # this version (or a later one) was counted already
             raise  # a conflict with a concurrent write: the stream retries the record
         return True
+
+    def apply_changes(self, changes: Sequence[Change]) -> bool:
+        """Add several reports' changes in one transaction (distinct reports, each once); False when any
+        of them was counted before or the write conflicted, in which case nothing was written."""
+        if len({change.report_id for change in changes}) != len(changes):
+            raise ValueError("one transaction can count one change per report")
+        stats: dict[tuple[str, str], dict[str, int]] = {}
+        officials: dict[tuple[str, str], tuple[str, dict[str, int]]] = {}
+        for change in changes:
+            for key, counters in change.stats.items():
+                merged = stats.setdefault(key, {})
+                for name, value in counters.items():
+                    merged[name] = merged.get(name, 0) + value
+            for key, (agency, counters) in change.officials.items():
+                merged = officials.setdefault(key, (agency, {}))[1]
+                for name, value in counters.items():
+                    merged[name] = merged.get(name, 0) + value
+        items = [{"Update": _marker_update(self.table, c.report_id, c.version)} for c in changes]
+        items += self._counter_updates(stats, officials)
+        if len(items) > _MAX_TRANSACTION_ITEMS:
+            return False
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except self.client.exceptions.TransactionCanceledException:
+            return False
+        return True
+
+    def _counter_updates(
+        self,
+        stats: Mapping[tuple[str, str], Mapping[str, int]],
+        officials: Mapping[tuple[str, str], tuple[str, Mapping[str, int]]],
+    ) -> list[dict[str, Any]]:
+        items = []
+        for (period, agency), counters in stats.items():
+            counters = {n: v for n, v in counters.items() if v}
+            if counters:
+                items.append({"Update": _add_update(self.table, stats_key(period, agency), counters)})
+        for (month, official), (agency, counters) in officials.items():
+            counters = {n: v for n, v in counters.items() if v}
+            if counters:
+                key = evaluation_key(month, official)
+                items.append({"Update": _add_update(self.table, key, counters, {"agency": agency})})
+        return items
 
     # ---- reads -------------------------------------------------------------------------------------
 

@@ -9,18 +9,70 @@ so the stream's at-least-once delivery never counts a change twice (``AggregateS
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from lapor.adapters.aggregates import AggregateStore, StatsItem
+from lapor.adapters.aggregates import AggregateStore, Change, StatsItem
 from lapor.domain.models import Report
 from lapor.domain.tally import add_counters, month_of, official_changes, stats_contribution, stats_delta
 
 FIRST_YEAR = 2000
 
 
+GROUP = 16  # changes counted per transaction (markers + merged counters stay under 100 items)
+
+
+class CountFailed(Exception):
+    """Counting stopped at ``index``: that change and those after it must be delivered again."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"counting failed at change {index}")
+        self.index = index
+
+
+def count_changes(changes: Sequence[tuple[Report | None, Report]], *, store: AggregateStore) -> int:
+    """Count a stream batch's changes in order; the number counted now (replays are skipped).
+
+    Changes of distinct reports are counted together, up to ``GROUP`` in one transaction; a group
+    that holds a replayed change (or meets a conflict) is counted one change at a time instead.
+    Raises CountFailed with the first change that could not be counted.
+    """
+    counted = 0
+    index = 0
+    while index < len(changes):
+        group: list[Change] = []
+        ids: set[str] = set()
+        while index + len(group) < len(changes) and len(group) < GROUP:
+            old, new = changes[index + len(group)]
+            if new.id in ids:
+                break
+            ids.add(new.id)
+            group.append(change_of(old, new))
+        if len(group) > 1 and store.apply_changes(group):
+            counted += len(group)
+            index += len(group)
+            continue
+        for offset, change in enumerate(group):
+            try:
+                counted += store.apply_change(
+                    change.report_id, change.version, stats=change.stats, officials=change.officials
+                )
+            except Exception as error:
+                raise CountFailed(index + offset) from error
+        index += len(group)
+    return counted
+
+
 def count_change(old: Report | None, new: Report, *, store: AggregateStore) -> bool:
     """Count one change of a report (``old`` None for a new one); False when it was counted before."""
+    change = change_of(old, new)
+    return store.apply_change(
+        change.report_id, change.version, stats=change.stats, officials=change.officials
+    )
+
+
+def change_of(old: Report | None, new: Report) -> Change:
+    """The counter changes of one report version: statistics delta and evaluation facts."""
     month = month_of(new.updated_at)
     agency_of = {}
     if old is not None and old.assignee:
@@ -31,7 +83,7 @@ def count_change(old: Report | None, new: Report, *, store: AggregateStore) -> b
         (month, official): (agency_of.get(official, ""), counters)
         for official, counters in official_changes(old, new).items()
     }
-    return store.apply_change(new.id, new.version, stats=stats_delta(old, new), officials=officials)
+    return Change(new.id, new.version, stats_delta(old, new), officials)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import argparse
 import textwrap
 from collections.abc import Sequence
 
+from ops.accountability_commands import EVALUATION, REBUILD_STATS
 from ops.command import FAILED, INTERRUPTED, Command, Console, OpsError
 from ops.directory_commands import LOAD_DIRECTORY, VALIDATE_DIRECTORY
 from ops.identity_commands import SYNC_OFFICIALS
@@ -16,7 +17,14 @@ from ops.redrive import REDRIVE_DLQ
 from ops.targets import describe_aws_error
 
 # The subcommands, in the order `--help` lists them.
-COMMANDS: tuple[Command, ...] = (VALIDATE_DIRECTORY, LOAD_DIRECTORY, SYNC_OFFICIALS, REDRIVE_DLQ)
+COMMANDS: tuple[Command, ...] = (
+    VALIDATE_DIRECTORY,
+    LOAD_DIRECTORY,
+    SYNC_OFFICIALS,
+    REDRIVE_DLQ,
+    REBUILD_STATS,
+    EVALUATION,
+)
 
 EPILOG = """\
 exit codes: 0 done, 1 failed (the message says why), 2 wrong usage, 130 interrupted.
@@ -27,7 +35,7 @@ def build_parser(commands: Sequence[Command] = COMMANDS) -> argparse.ArgumentPar
     """The argument parser with one subparser per command."""
     parser = argparse.ArgumentParser(
         prog="python -m ops",
-        description="Operate a Lapor stack: its directory of agencies and officials, and its queues.",
+        description="Operate a Lapor stack: its directory of agencies and officials, its queues and its statistics.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -20,7 +20,10 @@ from lapor.domain.models import Report
 from lapor.domain.tally import MEDIAN_RELATIVE_ERROR
 from local.pollers import StreamPoller, matches_report_filter
 from tests.helpers import api_event, context, response_json
-from tests.integration.conftest_route_notify import HEALTH, SUBMITTED_AT, Pipeline, fixed_clock, pipeline  # noqa: F401
+from tests.integration import conftest_route_notify as harness
+from tests.integration.conftest_route_notify import HEALTH, SUBMITTED_AT, Pipeline, fixed_clock
+
+pipeline = harness.pipeline  # the shared fixture (pytest finds it by this module attribute)
 
 PERIOD = SUBMITTED_AT.strftime("%Y-%m")  # 2026-02
 

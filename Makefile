@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@echo "==> creating $(VENV) and installing pinned dependencies (about 2 minutes the first time)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet --progress-bar off -c constraints.txt -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --progress-bar off -c constraints.txt -e '.[dev,charts,parquet]'
 	@rm -f $(VENV)/.installed-* && touch $@
 	@echo "==> $(VENV) ready"
 

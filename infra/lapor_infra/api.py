@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from lapor.adapters.schema import INBOX_INDEX, PERIOD_INDEX
+from lapor.adapters.schema import INBOX_INDEX
 from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig
@@ -73,18 +73,21 @@ class IntakeApi(Construct):
                 "LAPOR_IDEMPOTENCY_TABLE": data.idempotency.table_name,
                 "LAPOR_USER_POOL_ID": identity.user_pool.user_pool_id,
                 "LAPOR_CORS_ORIGINS": ",".join(config.cors_origins),
+                "LAPOR_AGGREGATES_TABLE": data.aggregates.table_name,
             },
         )
         role = self.handler.role
-        # Reports: submit, track, officials' inbox and actions, monthly statistics (period index).
+        # Reports: submit, track, officials' inbox and actions.
         # Messages a change causes ride in the report item's outbox and reach the notify queue through
         # the stream and the router (transactional outbox), so intake never sends to the queue.
         iam.table(
             role,
             data.reports,
             ["GetItem", "Query", "PutItem", "UpdateItem"],
-            query_indexes=[INBOX_INDEX, PERIOD_INDEX],
+            query_indexes=[INBOX_INDEX],
         )
+        # Statistics: GET /stats reads only the counters the tally keeps.
+        iam.table(role, data.aggregates, ["Query"])
         # Directory document and the officials' open-report counters (changed with actions).
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
         # Idempotency-Key records: a submission writes its own in the report transaction, officials'

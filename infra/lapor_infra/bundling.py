@@ -32,6 +32,12 @@ def runtime_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
         return list(tomllib.load(handle)["project"]["dependencies"])
 
 
+def extra_dependencies(extra: str, pyproject: Path = c.PYPROJECT) -> list[str]:
+    """The requirement strings of one ``[project.optional-dependencies]`` group (a job's own layer)."""
+    with pyproject.open("rb") as handle:
+        return list(tomllib.load(handle)["project"]["optional-dependencies"][extra])
+
+
 def python_version(runtime: lambda_.Runtime = c.RUNTIME) -> str:
     """``python3.14`` -> ``3.14``: the version pip must select wheels for."""
     return runtime.name.removeprefix("python")
@@ -41,8 +47,14 @@ def pip_platform(architecture: lambda_.Architecture = c.ARCHITECTURE) -> str:
     return c.PIP_PLATFORMS[architecture.name]
 
 
-def pip_command(target: Path) -> list[str]:
-    """The pip invocation that fills ``target`` with the runtime dependencies for Lambda."""
+def pip_command(
+    target: Path, requirements: list[str] | None = None, *, newer_glibc: bool = False
+) -> list[str]:
+    """The pip invocation that fills ``target`` with ``requirements`` (default: the runtime ones) for Lambda.
+
+    ``newer_glibc`` also accepts manylinux_2_28 wheels (numpy, matplotlib and pyarrow publish only
+    those for Python 3.14); Lambda's Python 3.14 runtime is Amazon Linux 2023, glibc 2.34.
+    """
     command = [
         sys.executable,
         "-m",
@@ -51,6 +63,7 @@ def pip_command(target: Path) -> list[str]:
         "--quiet",
         "--disable-pip-version-check",
         "--no-input",
+        *(["--platform", pip_platform().replace("manylinux2014", "manylinux_2_28")] if newer_glibc else []),
         "--platform",
         pip_platform(),
         "--implementation",
@@ -64,7 +77,7 @@ def pip_command(target: Path) -> list[str]:
     ]
     if c.CONSTRAINTS.is_file():
         command += ["-c", str(c.CONSTRAINTS)]
-    return command + runtime_dependencies()
+    return command + (runtime_dependencies() if requirements is None else requirements)
 
 
 def layer_hash() -> str:
@@ -88,9 +101,30 @@ def layer_hash() -> str:
 
 def build_layer(output_dir: Path) -> None:
     """Fill ``output_dir`` with ``python/`` = third-party wheels + the ``lapor`` package."""
+    target = _install(output_dir, None)
+    shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
+
+
+# Parts of wheels a function never loads: C headers, Cython sources, bundled test suites.
+_UNUSED_IN_LAMBDA = ("include", "tests", "*.pxd", "*.pyx", "*.pxi")
+
+
+def build_extra_layer(output_dir: Path, extra: str) -> None:
+    """Fill ``output_dir`` with ``python/`` = the wheels of one optional-dependency group, trimmed."""
+    target = _install(output_dir, extra_dependencies(extra), newer_glibc=True)
+    for pattern in _UNUSED_IN_LAMBDA:
+        for path in list(target.rglob(pattern)):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink()
+
+
+def _install(output_dir: Path, requirements: list[str] | None, *, newer_glibc: bool = False) -> Path:
     target = output_dir / "python"
     target.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(pip_command(target), capture_output=True, text=True, check=False)  # noqa: S603
+    command = pip_command(target, requirements, newer_glibc=newer_glibc)
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         raise RuntimeError(f"layer bundling: pip failed ({result.returncode}):\n{result.stderr[-4000:]}")
     for name in c.RUNTIME_PROVIDED:
@@ -101,7 +135,7 @@ def build_layer(output_dir: Path) -> None:
                 )
                 shutil.rmtree(path)
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts are of no use in a layer
-    shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
+    return target
 
 
 @jsii.implements(cdk.ILocalBundling)
@@ -122,6 +156,37 @@ def layer_code() -> lambda_.Code:
         bundling=cdk.BundlingOptions(
             image=cdk.DockerImage.from_registry("unused"),  # never pulled: local bundling always succeeds
             local=LocalLayerBundling(),
+            command=["false"],
+        ),
+    )
+
+
+@jsii.implements(cdk.ILocalBundling)
+class LocalExtraLayerBundling:
+    """Local bundling of one optional-dependency group (no Docker)."""
+
+    def __init__(self, extra: str) -> None:
+        self.extra = extra
+
+    def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
+        build_extra_layer(Path(output_dir), self.extra)
+        return True
+
+
+def extra_layer_code(extra: str) -> lambda_.Code:
+    """A job layer's code asset: the ``extra`` group's wheels, keyed by what decides them."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for part in (extra, python_version(), pip_platform(), *extra_dependencies(extra)):
+        digest.update(part.encode() + b"\0")
+    if c.CONSTRAINTS.is_file():
+        digest.update(c.CONSTRAINTS.read_bytes())
+    return lambda_.Code.from_asset(
+        str(c.LAYER_DIR),
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=digest.hexdigest(),
+        bundling=cdk.BundlingOptions(
+            image=cdk.DockerImage.from_registry("unused"),
+            local=LocalExtraLayerBundling(extra),
             command=["false"],
         ),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import RemovalPolicy
@@ -17,7 +17,12 @@ from lapor_infra.config import LaporConfig
 
 _CODE_EXCLUDES = ["__pycache__", "*.pyc", "*.pyo", "tests", ".pytest_cache", ".mypy_cache"]
 # Variables Lambda and powertools read themselves, besides lapor.settings.ENVIRONMENT.
-_RUNTIME_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+_RUNTIME_VARIABLES = {
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+    "MPLCONFIGDIR",  # matplotlib's cache folder (the evaluation's charts)
+}
 
 
 def pipeline_environment(config: LaporConfig, data: Any, notify_queue_url: str) -> dict[str, str]:
@@ -50,6 +55,7 @@ class LaporFunction(Construct):
         layer: lambda_.ILayerVersion,
         config: LaporConfig,
         environment: Mapping[str, str],
+        extra_layers: Sequence[lambda_.ILayerVersion] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.spec = spec
@@ -77,7 +83,7 @@ class LaporFunction(Construct):
             architecture=c.ARCHITECTURE,
             code=lambda_.Code.from_asset(str(spec.code_dir), exclude=_CODE_EXCLUDES),
             handler=spec.handler,
-            layers=[layer],
+            layers=[layer, *extra_layers],
             memory_size=spec.memory_mb,
             timeout=spec.timeout,
             tracing=lambda_.Tracing.ACTIVE,

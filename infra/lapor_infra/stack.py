@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from lapor_infra import constants as c
+from lapor_infra.accountability import MonthlyJobs, OpenData, Tally
 from lapor_infra.api import IntakeApi
 from lapor_infra.config import LaporConfig
 from lapor_infra.data import Data
@@ -39,18 +40,40 @@ class LaporStack(Stack):
         notifications = Notifications(
             self, "Notifications", config=config, data=data, layer=layer, notify_queue=queue
         )
+        tally = Tally(self, "Tally", config=config, data=data, layer=layer, notify_queue=queue)
+        open_data = OpenData(self, "OpenData", config=config, data=data)
+        jobs = MonthlyJobs(
+            self,
+            "MonthlyJobs",
+            config=config,
+            data=data,
+            layer=layer,
+            notify_queue=queue,
+            notifications=notifications,
+            open_data=open_data,
+        )
         observability = Observability(
             self,
             "Observability",
             config=config,
             data=data,
             api=intake.api,
-            functions=[intake.handler, router.handler, sla.handler, notifications.handler],
+            functions=[
+                intake.handler,
+                router.handler,
+                sla.handler,
+                notifications.handler,
+                tally.handler,
+                jobs.evaluation,
+                jobs.export,
+            ],
             stream_consumer=router.handler,
             dead_letter_queues={
                 "NotifyDlq": queue.dlq,
                 "RouteFailureQueue": router.failure_queue,
                 "SlaScheduleDlq": sla.dlq,
+                "TallyFailureQueue": tally.failure_queue,
+                "MonthlyJobsDlq": jobs.dlq,
             },
             notify_queue=queue.queue,
         )
@@ -75,6 +98,21 @@ class LaporStack(Stack):
                 "sla_check function (operator re-runs)",
             ),
             c.OUTPUT_USER_POOL: (identity.user_pool.user_pool_id, "Officials' Cognito user pool"),
+            c.OUTPUT_AGGREGATES_TABLE: (data.aggregates.table_name, "Statistics and evaluation counters"),
+            c.OUTPUT_DATA_BUCKET: (open_data.bucket.bucket_name, "Evaluations and open data"),
+            c.OUTPUT_EVALUATION_FUNCTION: (
+                jobs.evaluation.function.function_name,
+                "Monthly evaluation function (ops evaluation)",
+            ),
+            c.OUTPUT_EXPORT_FUNCTION: (
+                jobs.export.function.function_name,
+                "Monthly open-data export function",
+            ),
+            c.OUTPUT_GLUE_DATABASE: (
+                open_data.database_name,
+                "Glue database of the open data (table: reports)",
+            ),
+            c.OUTPUT_ATHENA_WORKGROUP: (open_data.workgroup.name, "Athena workgroup for analysts"),
             c.OUTPUT_USER_POOL_CLIENT: (
                 identity.client.user_pool_client_id,
                 "Web app client of the user pool",

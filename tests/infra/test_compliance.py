@@ -40,6 +40,25 @@ EXPECTED_ACKNOWLEDGMENTS = {
     ("NotifyQueue/DeadLetterQueue", "AwsSolutions-SQS3"),
     ("Router/FailureQueue", "AwsSolutions-SQS3"),
     ("SlaSchedule/DeadLetterQueue", "AwsSolutions-SQS3"),
+    ("Tally/Function/Role", "AwsSolutions-IAM5[Resource::*]"),
+    ("Tally/FailureQueue", "AwsSolutions-SQS3"),
+    ("OpenData/AccessLogs", "AwsSolutions-S1"),
+    ("MonthlyJobs/Evaluation/Role", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "MonthlyJobs/Evaluation/Role",
+        "AwsSolutions-IAM5[Resource::<OpenDataBucket8F3B5565.Arn>/evaluations/*]",
+    ),
+    ("MonthlyJobs/Export/Role", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "MonthlyJobs/Export/Role",
+        "AwsSolutions-IAM5[Resource::<OpenDataBucket8F3B5565.Arn>/open-data/reports/*]",
+    ),
+    ("MonthlyJobs/DeadLetterQueue", "AwsSolutions-SQS3"),
+    (
+        "MonthlyJobs/SchedulerRole",
+        "AwsSolutions-IAM5[Resource::<MonthlyJobsEvaluationFunction710702E6.Arn>:*]",
+    ),
+    ("MonthlyJobs/SchedulerRole", "AwsSolutions-IAM5[Resource::<MonthlyJobsExportFunctionA6F69553.Arn>:*]"),
 }
 
 

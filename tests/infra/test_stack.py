@@ -19,6 +19,9 @@ FUNCTIONS = {
     "route": "RouterFunction",
     "sla_check": "SlaScheduleFunction",
     "notify": "NotificationsFunction",
+    "tally": "TallyFunction",
+    "evaluation": "MonthlyJobsEvaluationFunction",
+    "export": "MonthlyJobsExportFunction",
 }
 PUBLIC_ROUTES = {
     ("POST", "/reports"),
@@ -117,7 +120,7 @@ def test_kms_key_rotates_and_is_retained(synth: Synth) -> None:
 def test_queues_and_topics_use_the_stack_key(synth: Synth) -> None:
     key_id, _ = synth.one("AWS::KMS::Key", "DataKey")
     queues = synth.of_type("AWS::SQS::Queue")
-    assert len(queues) == 4  # notify, notify DLQ, route failures, SLA schedule DLQ
+    assert len(queues) == 6  # notify, notify DLQ, route and tally failures, SLA and monthly schedules' DLQs
     for queue in queues.values():
         assert queue["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     topics = synth.of_type("AWS::SNS::Topic")
@@ -134,7 +137,7 @@ def test_queues_and_topics_refuse_plain_http(synth: Synth) -> None:
         }
     )
     policies = list(synth.of_type("AWS::SQS::QueuePolicy").values())
-    assert len(policies) == 4
+    assert len(policies) == 6
     synth.assertions.all_resources_properties(
         "AWS::SQS::QueuePolicy", {"PolicyDocument": {"Statement": Match.array_with([deny_insecure])}}
     )
@@ -158,7 +161,7 @@ def _newest_python_runtime() -> str:
 
 def test_every_function_runs_the_newest_python_on_arm64_with_tracing(synth: Synth) -> None:
     functions = synth.of_type("AWS::Lambda::Function")
-    assert len(functions) == 4
+    assert len(functions) == 7
     (layer_id, layer) = synth.one("AWS::Lambda::LayerVersion", "CommonLayer")
     assert layer["Properties"]["CompatibleRuntimes"] == [_newest_python_runtime()]
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
@@ -167,9 +170,21 @@ def test_every_function_runs_the_newest_python_on_arm64_with_tracing(synth: Synt
         assert props["Runtime"] == _newest_python_runtime() == "python3.14"
         assert props["Architectures"] == ["arm64"]
         assert props["TracingConfig"] == {"Mode": "Active"}
-        assert props["Layers"] == [{"Ref": layer_id}]
-        assert 512 <= props["MemorySize"] <= 1024
+        assert props["Layers"][0] == {"Ref": layer_id}
+        assert 512 <= props["MemorySize"] <= 2048
         assert "LogGroup" in props["LoggingConfig"]
+    # The jobs' heavy libraries sit in their own layers, never on the API's or the stream's functions.
+    charts_id, _ = synth.one("AWS::Lambda::LayerVersion", "MonthlyJobsChartsLayer")
+    parquet_id, _ = synth.one("AWS::Lambda::LayerVersion", "MonthlyJobsParquetLayer")
+    layers_of = {
+        name: [ref["Ref"] for ref in synth.function(prefix)[1]["Properties"]["Layers"]]
+        for name, prefix in FUNCTIONS.items()
+    }
+    assert layers_of["evaluation"] == [layer_id, charts_id]
+    assert layers_of["export"] == [layer_id, parquet_id]
+    assert all(
+        layers == [layer_id] for name, layers in layers_of.items() if name not in ("evaluation", "export")
+    )
 
 
 @pytest.mark.parametrize(
@@ -191,7 +206,7 @@ def test_each_function_has_its_own_role_without_managed_policies(synth: Synth) -
     roles = [
         synth.function(prefix)[1]["Properties"]["Role"]["Fn::GetAtt"][0] for prefix in FUNCTIONS.values()
     ]
-    assert len(set(roles)) == 4
+    assert len(set(roles)) == 7
     for role in roles:
         assert "ManagedPolicyArns" not in synth.resources[role]["Properties"]
 
@@ -206,7 +221,12 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
     }
     powertools = {"POWERTOOLS_SERVICE_NAME": "lapor", "POWERTOOLS_METRICS_NAMESPACE": "Lapor"}
     extra = {
-        "intake": {"LAPOR_IDEMPOTENCY_TABLE", "LAPOR_USER_POOL_ID", "LAPOR_CORS_ORIGINS"},
+        "intake": {
+            "LAPOR_IDEMPOTENCY_TABLE",
+            "LAPOR_USER_POOL_ID",
+            "LAPOR_CORS_ORIGINS",
+            "LAPOR_AGGREGATES_TABLE",
+        },
         "route": set(),
         "sla_check": set(),
         "notify": {
@@ -215,6 +235,14 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
             "LAPOR_SMS_ENABLED",
             "LAPOR_SMS_MAX_PRICE",
         },
+        "tally": {"LAPOR_AGGREGATES_TABLE"},
+        "evaluation": {
+            "LAPOR_AGGREGATES_TABLE",
+            "LAPOR_DATA_BUCKET",
+            "LAPOR_SENDER_EMAIL",
+            "LAPOR_SES_CONFIGURATION_SET",
+        },
+        "export": {"LAPOR_DATA_BUCKET"},
     }
     for name, prefix in FUNCTIONS.items():
         variables = synth.function(prefix)[1]["Properties"]["Environment"]["Variables"]
@@ -230,7 +258,7 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
 
 def test_log_groups_have_retention(synth: Synth) -> None:
     groups = synth.of_type("AWS::Logs::LogGroup")
-    assert len(groups) == 6  # four functions, the API's access log and its execution log
+    assert len(groups) == 9  # seven functions, the API's access log and its execution log
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == 90
 
@@ -513,17 +541,18 @@ def test_intake_has_no_scan_and_no_queue_or_messaging_access(synth: Synth) -> No
     assert not any(action.startswith(("ses:", "sns:", "sqs:")) for action in actions)
 
 
-def test_only_notify_sends_email_and_only_as_the_sender_identity(synth: Synth) -> None:
+def test_only_notify_and_the_evaluation_send_email_and_only_as_the_sender_identity(synth: Synth) -> None:
     identity_id, _ = synth.one("AWS::SES::EmailIdentity", "NotificationsSenderIdentity")
+    senders = {"notify": {"ses:SendEmail", "ses:SendRawEmail"}, "evaluation": {"ses:SendRawEmail"}}
     for name, prefix in FUNCTIONS.items():
         statements = synth.function_statements(prefix)
         ses = [s for s in statements if any(a.startswith("ses:") for a in _actions(s))]
-        if name != "notify":
+        if name not in senders:
             assert not ses, name
             continue
         assert ses
         for statement in ses:
-            assert set(_actions(statement)) <= {"ses:SendEmail", "ses:SendRawEmail"}
+            assert set(_actions(statement)) <= senders[name]
             resources = json.dumps(_resources(statement))
             assert "*" not in _resources(statement)
             assert identity_id in resources
@@ -576,10 +605,10 @@ def test_alarms_cover_the_pipeline_and_notify_the_ops_topic(synth: Synth) -> Non
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     metrics = [(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")) for a in alarms.values()]
-    assert metrics.count(("AWS/Lambda", "Errors")) == 4
-    assert metrics.count(("AWS/Lambda", "Throttles")) == 4
+    assert metrics.count(("AWS/Lambda", "Errors")) == 7
+    assert metrics.count(("AWS/Lambda", "Throttles")) == 7
     assert ("AWS/Lambda", "IteratorAge") in metrics
-    assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == 3
+    assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == 5
     assert ("AWS/SNS", "SMSMonthToDateSpentUSD") in metrics
     assert ("AWS/ApiGateway", "5XXError") in metrics
     dlq_alarms = [
@@ -600,6 +629,11 @@ def test_outputs_operators_rely_on(synth: Synth) -> None:
     outputs = synth.template["Outputs"]
     for name in (
         "ApiUrl",
+        "AggregatesTableName",
+        "DataBucketName",
+        "EvaluationFunctionName",
+        "AthenaWorkGroupName",
+        "GlueDatabaseName",
         "ReportsTableName",
         "DirectoryTableName",
         "NotifyQueueUrl",
@@ -611,3 +645,80 @@ def test_outputs_operators_rely_on(synth: Synth) -> None:
         assert name in outputs, name
     reports_id, _ = synth.one("AWS::DynamoDB::Table", "DataReports")
     assert outputs["ReportsTableName"]["Value"] == {"Ref": reports_id}
+
+
+def test_tally_reads_every_report_change_and_writes_only_counters(synth: Synth) -> None:
+    tally_id, _ = synth.function(FUNCTIONS["tally"])
+    (mapping,) = [
+        m["Properties"]
+        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": tally_id}
+    ]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern["eventName"] == ["INSERT", "MODIFY"]
+    assert pattern["dynamodb"]["NewImage"]["sk"]["S"] == ["REPORT"]
+    aggregates_id, _ = synth.one("AWS::DynamoDB::Table", "DataAggregates")
+    table_statements = [
+        s
+        for s in synth.function_statements(FUNCTIONS["tally"])
+        if any(
+            a.startswith("dynamodb:")
+            and "Stream" not in a
+            and "Records" not in a
+            and "ShardIterator" not in a
+            for a in _actions(s)
+        )
+    ]
+    assert {a for s in table_statements for a in _actions(s)} == {"dynamodb:UpdateItem"}
+    assert aggregates_id in json.dumps([_resources(s) for s in table_statements])
+
+
+def test_monthly_jobs_run_the_first_of_the_month_in_jakarta_time(synth: Synth) -> None:
+    schedules = {
+        k: v["Properties"]
+        for k, v in synth.of_type("AWS::Scheduler::Schedule").items()
+        if k.startswith("MonthlyJobs")
+    }
+    expressions = sorted(
+        (p["ScheduleExpression"], p["ScheduleExpressionTimezone"]) for p in schedules.values()
+    )
+    assert expressions == [("cron(0 1 1 * ? *)", "Asia/Jakarta"), ("cron(0 2 1 * ? *)", "Asia/Jakarta")]
+    for props in schedules.values():
+        assert "Arn" in props["Target"]["DeadLetterConfig"]
+
+
+def test_data_bucket_is_kms_encrypted_private_retained_and_has_a_lifecycle(synth: Synth) -> None:
+    bucket_id, bucket = synth.one("AWS::S3::Bucket", "OpenDataBucket")
+    props = bucket["Properties"]
+    encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"
+    ]
+    assert encryption["SSEAlgorithm"] == "aws:kms"
+    assert props["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
+    assert bucket["DeletionPolicy"] == "Retain"
+    rules = {rule.get("Id"): rule for rule in props["LifecycleConfiguration"]["Rules"]}
+    assert rules["evaluations-to-colder-storage"]["Prefix"] == "evaluations/"
+    # The evaluation may write evaluations/ only; the export open-data/ only.
+    for name, prefix in (("evaluation", "evaluations/*"), ("export", "open-data/reports/*")):
+        puts = [s for s in synth.function_statements(FUNCTIONS[name]) if "s3:PutObject" in _actions(s)]
+        assert len(puts) == 1 and prefix in json.dumps(_resources(puts[0])), name
+
+
+def test_glue_table_matches_the_export_and_athena_keeps_results_encrypted(synth: Synth) -> None:
+    from lapor.domain.open_data import COLUMNS
+
+    _, table = synth.one("AWS::Glue::Table", "OpenDataReportsTable")
+    table_input = table["Properties"]["TableInput"]
+    columns = [(c["Name"], c["Type"]) for c in table_input["StorageDescriptor"]["Columns"]]
+    assert columns == [(name, kind) for name, kind, _ in COLUMNS]
+    assert [k["Name"] for k in table_input["PartitionKeys"]] == ["year", "month"]
+    assert table_input["Parameters"]["projection.enabled"] == "true"
+    assert "year=${year}/month=${month}/" in json.dumps(
+        table_input["Parameters"]["storage.location.template"]
+    )
+    _, workgroup = synth.one("AWS::Athena::WorkGroup", "OpenDataWorkGroup")
+    configuration = workgroup["Properties"]["WorkGroupConfiguration"]
+    assert configuration["EnforceWorkGroupConfiguration"] is True
+    assert configuration["ResultConfiguration"]["EncryptionConfiguration"]["EncryptionOption"] == "SSE_KMS"

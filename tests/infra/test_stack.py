@@ -690,7 +690,7 @@ def test_monthly_jobs_run_the_first_of_the_month_in_jakarta_time(synth: Synth) -
 
 
 def test_data_bucket_is_kms_encrypted_private_retained_and_has_a_lifecycle(synth: Synth) -> None:
-    bucket_id, bucket = synth.one("AWS::S3::Bucket", "OpenDataBucket")
+    _, bucket = synth.one("AWS::S3::Bucket", "OpenDataBucket")
     props = bucket["Properties"]
     encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
         "ServerSideEncryptionByDefault"

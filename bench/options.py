@@ -22,6 +22,8 @@ class Options:
     load_timeout: float = 900.0  # seconds to wait for dispatch, then again for the messages
     sla_sizes: tuple[int, ...] = (2_000, 20_000, 50_000)  # 100_000 takes about 5 more minutes
     sla_due: int = 50
+    stats_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)  # reports of one month for GET /stats
+    evaluation_reports: int = 10_000
 
     @classmethod
     def quick_run(cls, **overrides: Any) -> Options:
@@ -39,6 +41,8 @@ class Options:
             "load_timeout": 300.0,
             "sla_sizes": (500, 2_000),
             "sla_due": 50,
+            "stats_sizes": (1_000, 5_000),
+            "evaluation_reports": 1_000,
         }
         values.update(overrides)
         return cls(**values)
@@ -51,6 +55,6 @@ class Options:
     def from_json(cls, data: dict[str, Any]) -> Options:
         """Options read back in a worker."""
         values = dict(data)
-        for key in ("latency_rates", "sla_sizes"):
+        for key in ("latency_rates", "sla_sizes", "stats_sizes"):
             values[key] = tuple(values[key])
         return cls(**values)

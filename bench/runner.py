@@ -37,6 +37,7 @@ benchmarks (in run order):
   warm_intake        warm POST /reports handler time vs a bare put_item, in-process moto
   dynamodb_requests  DynamoDB requests per report from submit through dispatch, by operation
   sla_scan           one SLA run against N open reports of which 50 are due: items read, requests, time
+  accountability     GET /stats at 1k/10k/100k reports (p50, requests), evaluation at 10k, export at 100k
   latency            the local stack over HTTP at 5, 20 and 50 reports/s: submit -> dispatched, -> email
   load               2,000 reports at once over HTTP: throughput, every message sent exactly once
 """

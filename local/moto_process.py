@@ -143,6 +143,7 @@ def main(argv: list[str]) -> int:
         cached_action_lookup,
         item_level_transaction_backups,
         one_dynamodb_request_at_a_time,
+        partition_scoped_queries,
         plain_json_item_responses,
         recorded_send_times,
     )
@@ -156,6 +157,7 @@ def main(argv: list[str]) -> int:
         patches.enter_context(item_level_transaction_backups())
         patches.enter_context(plain_json_item_responses())
         patches.enter_context(cached_action_lookup())
+        patches.enter_context(partition_scoped_queries())
         patches.enter_context(one_dynamodb_request_at_a_time())
         send_times = patches.enter_context(recorded_send_times())
         app = with_outbox(with_cached_dispatch(DomainDispatcherApplication(create_backend_app)), send_times)

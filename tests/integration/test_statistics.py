@@ -22,7 +22,7 @@ from lapor.adapters.repository import ReportRepository
 from lapor.app.tally import rebuild_stats
 from lapor.domain.tally import MEDIAN_RELATIVE_ERROR
 from lapor.domain.workdays import WIB
-from local.moto_patches import item_level_transaction_backups
+from local.moto_patches import item_level_transaction_backups, partition_scoped_queries
 from tests.helpers import api_event, context, response_json
 from tests.integration.conftest import TEST_DIRECTORY
 from tests.integration.simulation import MemoryReports, recount, simulate, stream_record, with_replays
@@ -37,7 +37,8 @@ def lapor(aws: Any) -> Iterator[Any]:
     import tally_app
 
     tally_app.services.cache_clear()
-    with item_level_transaction_backups():  # as the local stack runs moto: transactions cost O(items)
+    # As the local stack runs moto: transactions cost O(items), a Query reads its partition only.
+    with item_level_transaction_backups(), partition_scoped_queries():
         yield aws
     tally_app.services.cache_clear()
 

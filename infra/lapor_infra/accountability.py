@@ -24,7 +24,7 @@ from lapor_infra.layer import JobLayer
 from lapor_infra.nag import XRAY_REASON, acknowledge
 from lapor_infra.notifications import Notifications, NotifyQueue
 from lapor_infra.queues import encrypted_queue
-from lapor_infra.router import QueueOnFailure
+from lapor_infra.router import read_reports_stream
 
 # Every INSERT and MODIFY of a report item (never timeline events or markers). local/pollers.py mirrors it.
 TALLY_FILTERS = (
@@ -72,36 +72,16 @@ class Tally(Construct):
         # Counters and per-report markers are updated in transactions (authorised per item UpdateItem).
         iam.table(role, data.aggregates, ["UpdateItem"])
         iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
-        stream_arn = data.reports.table_stream_arn
-        assert stream_arn is not None, "the reports table must have a stream"
-        iam.allow(
-            role,
-            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
-            [stream_arn],
-        )
-        iam.allow(role, ["dynamodb:ListStreams"], ["*"])
-        iam.send_to(role, self.failure_queue)
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "dynamodb:ListStreams supports no resource-level permissions and Lambda's stream poller "
-            "needs it; " + XRAY_REASON,
-        )
-        self.mapping = lambda_.EventSourceMapping(
+        self.mapping = read_reports_stream(
             self,
-            "ReportsStream",
-            target=self.handler.function,
-            event_source_arn=stream_arn,
-            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            self.handler,
+            data,
+            self.failure_queue,
+            filters=TALLY_FILTERS,
             batch_size=c.TALLY_BATCH_SIZE,
-            bisect_batch_on_error=True,
             retry_attempts=c.TALLY_RETRY_ATTEMPTS,
             max_record_age=c.TALLY_MAX_RECORD_AGE,
-            report_batch_item_failures=True,
-            filters=[lambda_.FilterCriteria.filter(pattern) for pattern in TALLY_FILTERS],
-            on_failure=QueueOnFailure(self.failure_queue),
         )
-        self.mapping.node.add_dependency(role)
 
 
 class OpenData(Construct):

@@ -7,7 +7,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from lapor.app.evaluation import AgencyEvaluation, Evaluation, Improvement
+from lapor.app.evaluation import FIGURES, AgencyEvaluation, Evaluation, Improvement
 from lapor.domain.messages import RenderedEmail
 
 _MONTH_NAMES = {
@@ -59,19 +59,6 @@ TEXT = {
                     "Reopened", "Average rating", "Open at month end"),
     },
 }  # fmt: skip
-_FIGURE_ORDER = (
-    "assigned",
-    "verified",
-    "verified_on_time_pct",
-    "followed_up_on_time_pct",
-    "median_hours_to_verify",
-    "median_hours_to_follow_up",
-    "escalations_l1",
-    "escalations_l2",
-    "reopened",
-    "average_rating",
-    "open_at_end",
-)
 
 
 def month_label(month: str, language: str) -> str:
@@ -88,7 +75,7 @@ def _value(name: str, value: Any) -> str:
 
 
 def _rows(entries: Sequence[tuple[str, dict[str, Any]]]) -> list[list[str]]:
-    return [[label, *(_value(n, figures[n]) for n in _FIGURE_ORDER)] for label, figures in entries]
+    return [[label, *(_value(n, figures[n]) for n in FIGURES)] for label, figures in entries]
 
 
 def _improve_lines(improve: dict[str, list[Improvement]], language: str) -> list[tuple[str, list[str]]]:

@@ -25,6 +25,7 @@ from bench.environment import progress, start_moto_pipeline
 from bench.figures import Figure
 from bench.options import Options
 from bench.payloads import report_body
+from bench.report_cost import UsageMeter, cost_figures, memory_by_function
 from local.moto_patches import item_level_transaction_backups
 
 NAME = "dynamodb_requests"
@@ -90,13 +91,30 @@ def run(options: Options) -> list[Figure]:
         import route_app
 
         from lapor.adapters.aws import client as aws_client
+        from lapor.adapters.schema import ALL_TABLES
         from local.pollers import QueuePoller, StreamPoller
 
         resources = pipeline.resources
+        names = resources.names
+        physical = {
+            "Reports": names.reports_table,
+            "Directory": names.directory_table,
+            "Idempotency": names.idempotency_table,
+        }
+        meter = UsageMeter(
+            {
+                physical[spec.logical_id]: [
+                    (tuple(k.name for k in (i.partition_key, i.sort_key) if k), i.projection == "ALL")
+                    for i in spec.indexes
+                ]
+                for spec in ALL_TABLES
+            }
+        )
+        meter.install()
         stream = StreamPoller(
             session=pipeline.session,
             stream_arn=resources.reports_stream_arn,
-            handler=route_app.lambda_handler,
+            handler=meter.wrap("route", route_app.lambda_handler),
             function_name="lapor-route",
             on_failure_url=resources.route_failures_url,
         )
@@ -104,7 +122,7 @@ def run(options: Options) -> list[Figure]:
             session=pipeline.session,
             queue_url=resources.notify_queue_url,
             queue_arn=resources.notify_queue_arn,
-            handler=notify_app.lambda_handler,
+            handler=meter.wrap("notify", notify_app.lambda_handler),
             function_name="lapor-notify",
         )
         counter = RequestCounter()
@@ -114,28 +132,31 @@ def run(options: Options) -> list[Figure]:
         from lapor.settings import Settings
 
         reports_table = Services(Settings.from_env()).reports
-        intake = intake_app.lambda_handler
+        intake = meter.wrap("intake", intake_app.lambda_handler)
+
+        def phase(name: str) -> None:
+            counter.phase = meter.phase = name
 
         def deliver(after: str) -> None:
-            counter.phase = f"route after {after}"
+            phase(f"route after {after}")
             _drain(stream.poll_once)  # an INSERT (dispatch), a MODIFY carrying an outbox (relay)
-            counter.phase = f"notify after {after}"
+            phase(f"notify after {after}")
             _drain(lambda: queue.poll_once(wait_seconds=0))
 
         def lifecycle(n: int) -> None:
-            counter.phase = "intake"
+            phase("intake")
             created = _submit(intake, n)
             code, receipt = created["id"], created["receipt"]
             deliver("submit")
-            counter.phase = "setup"  # the bench's own read, to act as the assignee: not counted
+            phase("setup")  # the bench's own read, to act as the assignee: not counted
             report = reports_table.get(code)
             if report is None or report.assignee is None:
                 raise RuntimeError(f"{code} was not dispatched to an official")
             claims = {"custom:official_id": report.assignee, "token_use": "id"}
-            counter.phase = "track"
+            phase("track")
             _call(intake, "GET", f"/reports/{code}", "/reports/{report_id}", {"report_id": code})
             for action in ("verify", "respond", "complete"):
-                counter.phase = f"official: {action}"
+                phase(f"official: {action}")
                 path = f"/reports/{code}/actions"
                 body = {"action": action, "note": f"{action} (bench)"}
                 _call(
@@ -148,7 +169,7 @@ def run(options: Options) -> list[Figure]:
                     claims=claims,
                 )
                 deliver(action)
-            counter.phase = "reporter: accept"
+            phase("reporter: accept")
             body = {"receipt": receipt, "action": "accept", "rating": 5}
             answer = _call(
                 intake,
@@ -165,12 +186,40 @@ def run(options: Options) -> list[Figure]:
         progress(NAME, "warm-up report (cold caches: directory, clients)")
         lifecycle(0)
         counter.counts.clear()
+        fresh = UsageMeter(meter.indexes)
+        meter.requests, meter.units, meter.invocations, meter.seconds = (
+            fresh.requests,
+            fresh.units,
+            fresh.invocations,
+            fresh.seconds,
+        )
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        from bench.environment import REGION
+
+        emails_before = len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+        sms_before = len(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages)
         reports = options.requests_reports
         progress(NAME, f"{reports} reports, each taken from submission to closed in turn")
         for n in range(1, reports + 1):
             lifecycle(n)
         if stream.failed_records:
             raise RuntimeError(f"{stream.failed_records} stream records failed")
+        emails = len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages) - emails_before
+        sms_texts = [
+            text
+            for _, text in list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values())[sms_before:]
+        ]
+        costs = cost_figures(
+            meter,
+            reports,
+            memory_mb=memory_by_function(),
+            api_calls=sum(n for (_, fn), n in meter.invocations.items() if fn == "intake"),
+            emails=emails,
+            sms=sms_texts,
+        )
 
     intake, route, notify = (
         counter.of("intake"),
@@ -221,6 +270,7 @@ def run(options: Options) -> list[Figure]:
             },
         ),
         Figure(NAME, "  by operation", None, "", note=per_report(dict(sorted(operations.items())))),
+        *costs,
     ]
 
 

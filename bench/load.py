@@ -180,6 +180,15 @@ class Tally:
         """Expected messages (three a report) not sent."""
         return sum(1 for code in codes for kind in self.kinds() if kind[code] == 0)
 
+    def missing_by_report(self, codes: Iterable[str]) -> dict[str, list[str]]:
+        """Reports with an expected message not sent, and which ones."""
+        names = ("email to the liaison", "acknowledgment", "SMS to the liaison")
+        return {
+            code: gaps
+            for code in codes
+            if (gaps := [name for name, kind in zip(names, self.kinds(), strict=True) if kind[code] == 0])
+        }
+
     def duplicates(self, codes: Iterable[str]) -> dict[str, tuple[int, int, int]]:
         """Reports with a message sent more than once: (official email, acknowledgment, SMS) counts."""
         return {
@@ -231,21 +240,105 @@ def liaison_contacts(directory: Path, agency: str = AGENCY) -> tuple[set[str], s
     return {o.email for o in liaisons}, {o.phone for o in liaisons if o.phone}
 
 
-def wait_for(predicate: Callable[[], Any], *, timeout: float, interval: float, duty: float = 0.1) -> Any:
+class Stalled(AssertionError):
+    """The pipeline stood still with work missing: something was lost. The message names it."""
+
+
+def wait_for(
+    predicate: Callable[[], Any],
+    *,
+    timeout: float,
+    interval: float,
+    duty: float = 0.1,
+    stalled: Callable[[], str | None] | None = None,
+    tick: float = 1.0,
+) -> Any:
     """Poll until ``predicate()`` is truthy (its value), or None once ``timeout`` seconds have passed.
 
-    Reads of a loaded stack are not free (the outbox of 6,000 messages is megabytes, the statistics
-    read every report of the month): polls are spaced so they take at most ``duty`` of the time,
-    leaving the stack to do the work being waited for.
+    Reads of a loaded stack are not free (the outbox of 6,000 messages is megabytes): polls are
+    spaced so they take at most ``duty`` of the time, leaving the stack to do the work being waited
+    for. ``stalled`` is a cheap check asked every ``tick`` seconds in between, so that spacing never
+    hides a stall: it answers None while work is moving, "" when the pipeline is quiet (the predicate
+    is then asked at once), or a description of what is lost, raised as Stalled.
     """
     deadline = time.monotonic() + timeout
+    next_poll = time.monotonic()
     while True:
-        began = time.monotonic()
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value or None
-        spent = time.monotonic() - began
-        time.sleep(max(interval, spent * (1 / duty - 1)))
+        now = time.monotonic()
+        if now >= next_poll:
+            value = predicate()
+            if value:
+                return value
+            spent = time.monotonic() - now
+            next_poll = time.monotonic() + max(interval, spent * (1 / duty - 1))
+        if time.monotonic() > deadline:
+            return None
+        if stalled is not None:
+            verdict = stalled()
+            if verdict:
+                raise Stalled(verdict)
+            if verdict == "":
+                next_poll = time.monotonic()
+                continue
+        time.sleep(max(0.0, min(tick, next_poll - time.monotonic(), deadline - time.monotonic())))
+
+
+@dataclass
+class StallWatch:
+    """Asks the local stack whether its pipeline is idle; once it has been idle for ``quiet_seconds``,
+    whatever is still missing (``describe_missing``) was lost, not delayed.
+
+    Idle means the stream poller has read everything written and the notify queue holds nothing
+    visible, in flight or delayed: no message is on its way anywhere.
+    """
+
+    get: Get
+    describe_missing: Callable[[], str | None]
+    quiet_seconds: float = 5.0
+    _idle_since: float | None = None
+
+    def __call__(self) -> str | None:
+        status, pipeline = self.get("/_local/pipeline")
+        if status != 200 or not pipeline["idle"]:
+            self._idle_since = None
+            return None
+        now = time.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+        if now - self._idle_since < self.quiet_seconds:
+            return None
+        self._idle_since = None
+        lost = self.describe_missing()
+        return (
+            f"{lost} (the pipeline stood idle for {self.quiet_seconds:.0f} s: lost, not late)" if lost else ""
+        )
+
+
+def describe_lost_messages(
+    get: Get, reporter_of: dict[str, str], official_emails: set[str], official_phones: set[str]
+) -> str | None:
+    """Which reports miss which messages, with the notification ids the stack has not confirmed."""
+    counts = tally(get("/_local/outbox")[1], reporter_of, official_emails, official_phones)
+    missing = counts.missing_by_report(reporter_of)
+    if not missing:
+        return None
+    sample = sorted(missing)[:10]
+    _, undelivered = get(f"/_local/undelivered?reports={','.join(sample)}")
+    ids = {entry["report_id"]: [n["id"] for n in entry["notifications"]] for entry in undelivered}
+    lines = [
+        f"report {code}: no {', no '.join(missing[code])}; unconfirmed notifications {ids.get(code) or 'none'}"
+        for code in sample
+    ]
+    more = f" (and {len(missing) - len(sample)} more reports)" if len(missing) > len(sample) else ""
+    return f"{len(missing)} reports miss messages{more}:\n" + "\n".join(lines)
+
+
+def describe_undispatched(get: Get, codes: Iterable[str]) -> str | None:
+    """Reports still not dispatched, by tracking code (reads each report: only asked on a stall)."""
+    waiting = [code for code in codes if get(f"/reports/{code}")[1].get("status") == "received"]
+    if not waiting:
+        return None
+    return f"{len(waiting)} reports never dispatched, e.g. {', '.join(sorted(waiting)[:10])}"
 
 
 def last_sent_at(outbox: list[dict[str, Any]], reporter_of: dict[str, str]) -> datetime | None:
@@ -259,46 +352,83 @@ def last_sent_at(outbox: list[dict[str, Any]], reporter_of: dict[str, str]) -> d
     return max(times, default=None)
 
 
-def run(options: Options) -> list[Figure]:
-    """File ``options.load_reports`` reports at once on a fresh local stack; throughput and exactly-once."""
+@dataclass
+class LoadResult:
+    """One load run's outcome: what was filed, how long things took, what was lost or doubled."""
+
+    count: int
+    filing: Filing
+    dispatched_after: float | None
+    messaged_after: float | None
+    counts: Tally
+    stalled: str | None  # what was lost, when the pipeline stood idle with messages missing
+
+    @property
+    def not_created(self) -> int:
+        return self.count - len(self.filing.reporter_of)
+
+    @property
+    def missing(self) -> int:
+        return self.counts.missing(self.filing.reporter_of)
+
+    @property
+    def duplicates(self) -> dict[str, tuple[int, int, int]]:
+        return self.counts.duplicates(self.filing.reporter_of)
+
+
+def run_load(count: int, timeout: float, *, label: str = NAME) -> LoadResult:
+    """File ``count`` reports at once on a fresh local stack and wait until each is messaged once."""
     from bench.environment import add_function_paths
     from local.child import start_local_stack
 
     add_function_paths()
     emails, phones = liaison_contacts(DEMO_DIRECTORY)
-    count, run_id = options.load_reports, uuid.uuid4().hex[:8]
+    run_id = uuid.uuid4().hex[:8]
     stack = start_local_stack(DEMO_DIRECTORY)
+    stalled: str | None = None
+    dispatched_after = messaged_after = None
     try:
         client = KeepAliveClient(stack.base)
-        progress(NAME, f"filing {count} reports over {CLIENTS} connections")
+        progress(label, f"filing {count} reports over {CLIENTS} connections")
         filing = file_at_once(client, count, run_id)
         created = filing.reporter_of
-        progress(NAME, f"{len(created)} filed in {filing.seconds:.0f} s; waiting for dispatch")
+        progress(label, f"{len(created)} filed in {filing.seconds:.0f} s; waiting for dispatch")
         started = time.monotonic() - filing.seconds
         started_at = time.time() - filing.seconds
-        dispatched = wait_for(
-            lambda: agency_total(client.get, filing.periods | {this_month()}) >= len(created),
-            timeout=options.load_timeout,
-            interval=1.0,
-        )
-        dispatched_after = time.monotonic() - started if dispatched else None
-        progress(NAME, "waiting for every message")
+        try:
+            dispatched = wait_for(
+                lambda: agency_total(client.get, filing.periods | {this_month()}) >= len(created),
+                timeout=timeout,
+                interval=1.0,
+                stalled=StallWatch(client.get, lambda: describe_undispatched(client.get, created)),
+            )
+            dispatched_after = time.monotonic() - started if dispatched else None
+            progress(label, "waiting for every message")
 
-        def outbox_if_complete() -> Any:
-            outbox = client.get("/_local/outbox")[1]
-            return outbox if tally(outbox, created, emails, phones).missing(created) == 0 else None
+            def outbox_if_complete() -> Any:
+                outbox = client.get("/_local/outbox")[1]
+                return outbox if tally(outbox, created, emails, phones).missing(created) == 0 else None
 
-        complete = wait_for(outbox_if_complete, timeout=options.load_timeout, interval=3.0)
-        # From the stack's own accept times: how often the outbox was read does not change it.
-        last = last_sent_at(complete, created) if complete else None
-        messaged_after = last.timestamp() - started_at if last else None
+            lost = StallWatch(client.get, lambda: describe_lost_messages(client.get, created, emails, phones))
+            complete = wait_for(outbox_if_complete, timeout=timeout, interval=3.0, stalled=lost)
+            # From the stack's own accept times: how often the outbox was read does not change it.
+            last = last_sent_at(complete, created) if complete else None
+            messaged_after = last.timestamp() - started_at if last else None
+        except Stalled as stall:
+            stalled = str(stall)
+            progress(label, f"STALLED: {stalled}")
         time.sleep(3.0)  # a late duplicate would come after the last first copy
         counts = tally(client.get("/_local/outbox")[1], created, emails, phones)
     finally:
         stack.stop()
+    return LoadResult(count, filing, dispatched_after, messaged_after, counts, stalled)
 
-    not_created = count - len(created)
-    duplicates = counts.duplicates(created)
+
+def run(options: Options) -> list[Figure]:
+    """File ``options.load_reports`` reports at once on a fresh local stack; throughput and exactly-once."""
+    result = run_load(options.load_reports, options.load_timeout)
+    count, filing = result.count, result.filing
+    duplicates = result.duplicates
     statuses = ", ".join(
         f"{status or 'connection error'}: {n}" for status, n in sorted(filing.statuses.items())
     )
@@ -311,26 +441,35 @@ def run(options: Options) -> list[Figure]:
             note=f"filed in {filing.seconds:.1f} s; answers {statuses}",
             detail={"reports": count, "clients": CLIENTS, "filed_seconds": round(filing.seconds, 1)},
         ),
-        Figure(NAME, "  answers other than 201", not_created, "answers", target=0),
+        Figure(NAME, "  answers other than 201", result.not_created, "answers", target=0),
         Figure(
             NAME,
             "  all dispatched after",
-            dispatched_after,
+            result.dispatched_after,
             "s",
-            note="" if dispatched_after else f"not all dispatched within {options.load_timeout:.0f} s",
+            note="" if result.dispatched_after else f"not all dispatched within {options.load_timeout:.0f} s",
         ),
         Figure(
             NAME,
             "  all messaged (email to a liaison, SMS, acknowledgment) after",
-            messaged_after,
+            result.messaged_after,
             "s",
-            note=f"{3 * len(created) / messaged_after:.1f} messages/s end to end" if messaged_after else "",
+            note=f"{3 * len(filing.reporter_of) / result.messaged_after:.1f} messages/s end to end"
+            if result.messaged_after
+            else "",
         ),
-        Figure(NAME, "  messages missing", counts.missing(created), "messages", target=0),
+        Figure(
+            NAME,
+            "  messages missing",
+            result.missing,
+            "messages",
+            target=0,
+            note=(result.stalled or "")[:300],
+        ),
         Figure(
             NAME,
             "  reports messaged twice, or messages to anyone else",
-            len(duplicates) + counts.stray,
+            len(duplicates) + result.counts.stray,
             "reports",
             target=0,
             note=f"e.g. {list(duplicates.items())[:3]}" if duplicates else "",

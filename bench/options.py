@@ -20,6 +20,8 @@ class Options:
     requests_reports: int = 50
     load_reports: int = 2_000
     load_timeout: float = 900.0  # seconds to wait for dispatch, then again for the messages
+    contention_rounds: int = 3  # the load, in a row, each beside CPU burners on every core
+    contention_timeout: float = 1_800.0  # the burners halve the stack's share of the machine
     sla_sizes: tuple[int, ...] = (2_000, 20_000, 50_000)  # 100_000 takes about 5 more minutes
     sla_due: int = 50
     stats_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)  # reports of one month for GET /stats
@@ -39,6 +41,8 @@ class Options:
             "requests_reports": 10,
             "load_reports": 100,
             "load_timeout": 300.0,
+            "contention_rounds": 1,
+            "contention_timeout": 300.0,
             "sla_sizes": (500, 2_000),
             "sla_due": 50,
             "stats_sizes": (1_000, 5_000),

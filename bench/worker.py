@@ -19,12 +19,14 @@ from bench.options import Options
 BENCHMARKS = {
     "layer_size": "bench.layer_size:run",
     "cold_import": "bench.cold_import:run",
+    "deployed_import": "bench.deployed_import:run",
     "warm_intake": "bench.warm_intake:run",
     "dynamodb_requests": "bench.dynamodb_requests:run",
     "sla_scan": "bench.sla_scan:run",
     "accountability": "bench.accountability:run",
     "latency": "bench.latency:run",
     "load": "bench.load:run",
+    "contention": "bench.contention:run",
 }
 
 

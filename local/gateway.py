@@ -8,19 +8,25 @@ import mimetypes
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from lapor.domain.catalogue import bilingual
+
 # Path templates of the deployed REST API, so events carry `resource` and `pathParameters` as there.
 ROUTES = (
     ("/reports/{id}/actions", ("reports", None, "actions")),
+    ("/reports/{id}/attachments", ("reports", None, "attachments")),
     ("/reports/{id}/feedback", ("reports", None, "feedback")),
     ("/reports/{id}", ("reports", None)),
     ("/reports", ("reports",)),
     ("/categories", ("categories",)),
+    ("/regions", ("regions",)),
+    ("/uploads", ("uploads",)),
+    ("/messages", ("messages",)),
     ("/stats", ("stats",)),
     ("/inbox", ("inbox",)),
     ("/openapi.json", ("openapi.json",)),
@@ -51,14 +57,26 @@ def proxy_event(
     method: str,
     path: str,
     query: str,
-    headers: dict[str, str],
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
     body: bytes,
     *,
     resource: str,
     params: dict[str, str],
     claims: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy integration event, as Lambda receives it."""
+    """An API Gateway REST proxy integration event, as Lambda receives it.
+
+    ``headers`` may repeat a name (as pairs): like API Gateway, ``headers`` then keeps the last value
+    and ``multiValueHeaders`` every value in order.
+    """
+    header_pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    single: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in header_pairs:
+        # API Gateway groups a header's values under the spelling of its first occurrence.
+        key = next((k for k in multi_headers if k.lower() == name.lower()), name)
+        multi_headers.setdefault(key, []).append(value)
+        single[key] = value
     pairs = parse_qsl(query, keep_blank_values=True)
     multi: dict[str, list[str]] = {}
     for key, value in pairs:
@@ -74,7 +92,10 @@ def proxy_event(
         "stage": "local",
         "requestId": str(uuid.uuid4()),
         "requestTimeEpoch": int(time.time() * 1000),
-        "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+        "identity": {
+            "sourceIp": "127.0.0.1",
+            "userAgent": next((v for k, v in single.items() if k.lower() == "user-agent"), ""),
+        },
         "protocol": "HTTP/1.1",
         "accountId": "123456789012",
         "apiId": "local",
@@ -85,8 +106,8 @@ def proxy_event(
         "resource": resource,
         "path": path,
         "httpMethod": method,
-        "headers": dict(headers),
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "headers": single,
+        "multiValueHeaders": multi_headers,
         "queryStringParameters": dict(pairs) or None,
         "multiValueQueryStringParameters": multi or None,
         "pathParameters": params or None,
@@ -184,9 +205,9 @@ def make_server(
                 claims = authorize(self.headers.get("Authorization"))
                 if claims is None:
                     # What API Gateway's Cognito authorizer answers, before the function runs.
-                    self._send(401, {"message": "Unauthorized"})
+                    self._send(401, {"message": bilingual("sign_in"), "code": "sign_in", "errors": []})
                     return
-            headers = {key: value for key, value in self.headers.items()}
+            headers = list(self.headers.items())  # every line, repeated names included
             event = proxy_event(
                 self.command,
                 url.path,

@@ -26,6 +26,10 @@ cost time in proportion to everything else stored beside it.
 
 ``cached_action_lookup`` remembers each response class's method names, which moto otherwise
 collects with ``inspect.getmembers`` on every request.
+
+``sqs_queue_changes_under_lock`` makes moto's SQS queues change their message lists under the lock
+that adding a message already takes. moto's delete rebuilds the list from the one it started with
+and assigns it unlocked, so two overlapping deletes drop a message sent between them, silently.
 """
 
 from __future__ import annotations
@@ -315,3 +319,47 @@ def partition_scoped_queries() -> Iterator[None]:
     finally:
         Table.query = original_query  # type: ignore[method-assign]
         Table.all_items = original_all_items  # type: ignore[method-assign]
+
+
+@contextmanager
+def sqs_queue_changes_under_lock() -> Iterator[None]:
+    """While active, deletes, receives and visibility changes hold the queue's own message lock.
+
+    ``Queue.add_message`` appends under ``_messages_lock``; ``Queue.delete_message`` builds a new list
+    and assigns it without it, so a message appended to a list that an overlapping delete is about
+    to replace is lost. Receives (which move messages to the DLQ) and visibility changes walk the
+    same list. The lock is a re-entrant Condition, and a long-polling receive waits on it, which
+    releases it, so senders are never blocked by a waiting receiver.
+    """
+    from moto.sqs.models import Queue, SQSBackend
+
+    originals = {
+        (Queue, "delete_message"): Queue.delete_message,
+        (SQSBackend, "receive_message"): SQSBackend.receive_message,
+        (SQSBackend, "change_message_visibility"): SQSBackend.change_message_visibility,
+    }
+
+    def queue_method(method: Any) -> Any:
+        def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with self._messages_lock:
+                return method(self, *args, **kwargs)
+
+        return locked
+
+    def backend_method(method: Any) -> Any:
+        def locked(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+            with self.get_queue(queue_name)._messages_lock:
+                return method(self, queue_name, *args, **kwargs)
+
+        return locked
+
+    Queue.delete_message = queue_method(Queue.delete_message)  # type: ignore[method-assign]
+    SQSBackend.receive_message = backend_method(SQSBackend.receive_message)  # type: ignore[method-assign]
+    SQSBackend.change_message_visibility = backend_method(  # type: ignore[method-assign]
+        SQSBackend.change_message_visibility
+    )
+    try:
+        yield
+    finally:
+        for (owner, name), method in originals.items():
+            setattr(owner, name, method)

@@ -146,6 +146,7 @@ def main(argv: list[str]) -> int:
         partition_scoped_queries,
         plain_json_item_responses,
         recorded_send_times,
+        sqs_queue_changes_under_lock,
     )
 
     host, port = argv[0], int(argv[1])
@@ -159,6 +160,8 @@ def main(argv: list[str]) -> int:
         patches.enter_context(cached_action_lookup())
         patches.enter_context(partition_scoped_queries())
         patches.enter_context(one_dynamodb_request_at_a_time())
+        # Without it, overlapping deletes drop a message sent between them (issue 19).
+        patches.enter_context(sqs_queue_changes_under_lock())
         send_times = patches.enter_context(recorded_send_times())
         app = with_outbox(with_cached_dispatch(DomainDispatcherApplication(create_backend_app)), send_times)
         server = KeepAliveWSGIServer((host, port), app)

@@ -78,6 +78,8 @@ class StreamPoller(threading.Thread):
         self._iterators: dict[str, str | None] = {}
         self._shards: list[dict[str, Any]] = []
         self._shards_listed = float("-inf")
+        # True once a whole poll found nothing new: everything written before it has been handled.
+        self.caught_up = False
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -85,7 +87,8 @@ class StreamPoller(threading.Thread):
                 busy = self.poll_once()
             except Exception as error:  # noqa: BLE001 - a poller must survive to poll again
                 print(f"[stream] poll failed: {type(error).__name__}: {error}", flush=True)
-                busy = False
+                busy = True  # not caught up: the records are still there to read
+            self.caught_up = not busy
             if not busy:
                 self.stopping.wait(self.idle_sleep)
 
@@ -245,12 +248,61 @@ class QueuePoller(threading.Thread):
             "receiptHandle": message["ReceiptHandle"],
             "body": message["Body"],
             "attributes": message.get("Attributes", {}),
-            "messageAttributes": message.get("MessageAttributes", {}),
+            "messageAttributes": {
+                name: _lambda_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+            },
             "md5OfBody": message.get("MD5OfBody", ""),
             "eventSource": "aws:sqs",
             "eventSourceARN": self.queue_arn,
             "awsRegion": "ap-southeast-3",
         }
+
+
+def _lambda_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    """A ReceiveMessage attribute (``StringValue``, ``DataType``) as Lambda's SQS event spells it."""
+    return {
+        "stringValue": value.get("StringValue"),
+        "binaryValue": value.get("BinaryValue"),
+        "stringListValues": value.get("StringListValues", []),
+        "binaryListValues": value.get("BinaryListValues", []),
+        "dataType": value.get("DataType", "String"),
+    }
+
+
+class S3EventPoller(QueuePoller):
+    """Invokes a function with S3 event notifications, as S3 invokes Lambda (asynchronously).
+
+    moto delivers the bucket's notifications to an SQS queue; each message's body is the very event
+    S3 would hand the function (``{"Records": [...]}``). A failed invocation is retried, as Lambda
+    retries an asynchronous one twice, then dropped with a line in the log. S3's ``s3:TestEvent``
+    (sent to queues, never to functions) is skipped.
+    """
+
+    max_attempts = 3
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        """Receive messages and invoke the function once per S3 event; the number received."""
+        response = self._sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["ApproximateReceiveCount"],
+        )
+        messages = response.get("Messages", [])
+        for message in messages:
+            event = json.loads(message["Body"])
+            done = True
+            if "Records" in event:
+                self.invocations += 1
+                try:
+                    invoke(self.handler, event, function_name=self.function_name, timeout_seconds=60)
+                except Exception as error:  # noqa: BLE001 - an asynchronous invocation failed: retry it
+                    receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+                    done = receives >= self.max_attempts
+                    print(f"[s3-events] invocation failed ({receives}): {type(error).__name__}", flush=True)
+            if done:
+                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
 
 
 class Schedule(threading.Thread):

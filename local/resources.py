@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lapor.adapters.schema import AGGREGATES, DIRECTORY, IDEMPOTENCY, REPORTS
+from lapor.adapters.uploads import INCOMING, lifecycle_rules
 
 REGION = "ap-southeast-3"
 # Local receive counts before a message lands in the DLQ, as in the deployed queue.
@@ -59,6 +60,14 @@ class ResourceNames:
     def sla_failures_queue(self) -> str:
         return f"{self.prefix}-sla-failures"
 
+    @property
+    def uploads_bucket(self) -> str:
+        return f"{self.prefix}-uploads"
+
+    @property
+    def upload_events_queue(self) -> str:
+        return f"{self.prefix}-upload-events"
+
 
 @dataclass(frozen=True)
 class Resources:
@@ -73,6 +82,7 @@ class Resources:
     tally_failures_url: str
     sla_failures_url: str
     sender_email: str
+    upload_events_url: str
 
     def environment(self, *, region: str = REGION, public_url: str, due_shards: int = 8) -> dict[str, str]:
         """The functions' environment variables for these resources."""
@@ -88,6 +98,7 @@ class Resources:
             "LAPOR_DUE_SHARDS": str(due_shards),
             "LAPOR_PUBLIC_URL": public_url,
             "LAPOR_SENDER_EMAIL": self.sender_email,
+            "LAPOR_UPLOADS_BUCKET": self.names.uploads_bucket,
             # The local stack's clock is whatever the operator asks for (POST /_local/sla-check).
             "LAPOR_SLA_ALLOW_FUTURE_NOW": "true",
             "POWERTOOLS_SERVICE_NAME": "lapor",
@@ -144,6 +155,7 @@ def create_resources(
         Bucket=names.data_bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
     session.client("ses").verify_email_identity(EmailAddress=sender_email)
+    upload_events = create_uploads_bucket(session, names)
     return Resources(
         names=names,
         reports_stream_arn=stream_arn,
@@ -154,4 +166,48 @@ def create_resources(
         tally_failures_url=tally_failures,
         sla_failures_url=sla_failures,
         sender_email=sender_email,
+        upload_events_url=upload_events,
+    )
+
+
+def create_uploads_bucket(session: Any, names: ResourceNames) -> str:
+    """The attachments bucket, with the deployed lifecycle, and its ObjectCreated events of
+    ``incoming/`` sent to a queue (moto runs no Lambda; the local stack invokes the processing
+    function with each event, as S3 would). The queue's URL."""
+    s3 = session.client("s3")
+    sqs = session.client("sqs")
+    bucket = names.uploads_bucket
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": lifecycle_rules()})
+    url = sqs.create_queue(QueueName=names.upload_events_queue)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": INCOMING}]}},
+                }
+            ]
+        },
+    )
+    return url
+
+
+def allow_browser_uploads(session: Any, names: ResourceNames, origins: list[str]) -> None:
+    """CORS for the pages' origins: browsers POST files to the bucket, as in the deployed stack."""
+    session.client("s3").put_bucket_cors(
+        Bucket=names.uploads_bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": origins,
+                    "AllowedMethods": ["POST"],
+                    "AllowedHeaders": ["*"],
+                    "MaxAgeSeconds": 600,
+                }
+            ]
+        },
     )

@@ -16,14 +16,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_DIRS = [
     ROOT / "functions" / name
-    for name in ("intake", "route", "sla_check", "notify", "tally", "evaluation", "export")
+    for name in ("intake", "route", "sla_check", "notify", "attachments", "tally", "evaluation", "export")
 ]
 LAYER_DIR = ROOT / "layers" / "common" / "python"
 DEMO_DIRECTORY = ROOT / "local" / "directory.demo.yaml"
 WEB_ROOT = ROOT / "web"
 # Officials' routes sit behind the Cognito authorizer in the deployed API.
 NOTIFY_CONCURRENCY = 4
-PROTECTED = {("GET", "/inbox"), ("POST", "/reports/{id}/actions")}
+PROTECTED = {("GET", "/inbox"), ("POST", "/reports/{id}/actions"), ("GET", "/reports/{id}/attachments")}
 # The monthly jobs POST /_local/jobs/{name} runs, and their entry modules.
 JOBS = {"evaluation": "evaluation_app", "export": "export_app"}
 # A poller finishes the invocation it is in before it stops; an SLA run can take this long.
@@ -41,6 +41,7 @@ class LocalConfig:
     state_file: Path | None = None
     sla_interval: float = 60.0
     prefix: str = "lapor-local"
+    cors_origins: str = ""  # empty: the stack's own URL and its localhost twin
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> LocalConfig:
@@ -52,6 +53,7 @@ class LocalConfig:
             directory=Path(env["LAPOR_DIRECTORY"]) if env.get("LAPOR_DIRECTORY") else DEMO_DIRECTORY,
             state_file=Path(env["LAPOR_LOCAL_STATE"]) if env.get("LAPOR_LOCAL_STATE") else None,
             sla_interval=float(env.get("LAPOR_SLA_INTERVAL", "60")),
+            cors_origins=env.get("LAPOR_CORS_ORIGINS", ""),
         )
 
 
@@ -127,6 +129,12 @@ class LocalStack:
         port = self.http.server_address[1]
         self.url = f"http://{cfg.host}:{port}"
         os.environ.update(self.resources.environment(public_url=self.url))
+        # CORS on, as deployed: the pages' own origin, and the same stack under "localhost", which a
+        # browser treats as another site (so cross-origin answers can be tried locally).
+        os.environ["LAPOR_CORS_ORIGINS"] = cfg.cors_origins or f"{self.url},http://localhost:{port}"
+        from local.resources import allow_browser_uploads
+
+        allow_browser_uploads(self.session, self.resources.names, os.environ["LAPOR_CORS_ORIGINS"].split(","))
         _prepare_imports()
 
         from ops.directory_ops import load_into
@@ -224,6 +232,8 @@ class LocalStack:
             ("GET", "/_local/outbox"): lambda query, body: (200, self.outbox()),
             ("POST", "/_local/sla-check"): lambda query, body: self.sla_check(body),
             ("POST", "/_local/token"): lambda query, body: self.token(body),
+            ("GET", "/_local/pipeline"): lambda query, body: (200, self.pipeline_status()),
+            ("GET", "/_local/undelivered"): lambda query, body: self.undelivered(query),
             **{
                 ("POST", f"/_local/jobs/{name}"): (lambda query, body, name=name: self.run_job(name, body))
                 for name in JOBS
@@ -240,12 +250,13 @@ class LocalStack:
         )
 
     def _start_event_sources(self) -> None:
+        import attachments_app
         import notify_app
         import route_app
         import sla_check_app
         import tally_app
 
-        from local.pollers import QueuePoller, Schedule, StreamPoller, matches_report_filter
+        from local.pollers import QueuePoller, S3EventPoller, Schedule, StreamPoller, matches_report_filter
 
         resources = self.resources
         self.stream_poller = StreamPoller(
@@ -276,7 +287,15 @@ class LocalStack:
             )
             for _ in range(NOTIFY_CONCURRENCY)
         ]
-        self.threads = [self.stream_poller, self.tally_poller, *self.queue_pollers]
+        # The uploads bucket's ObjectCreated events run the attachments function, as S3 would.
+        self.upload_poller = S3EventPoller(
+            session=self.session,
+            queue_url=resources.upload_events_url,
+            queue_arn="",
+            handler=attachments_app.lambda_handler,
+            function_name="lapor-attachments",
+        )
+        self.threads = [self.stream_poller, self.tally_poller, *self.queue_pollers, self.upload_poller]
         if self.config.sla_interval > 0:
             self.threads.append(
                 Schedule(
@@ -332,10 +351,82 @@ class LocalStack:
                 entry.lambda_handler, event, function_name=f"lapor-{name}", timeout_seconds=900
             )
         except InvalidInput as error:
-            return 422, {
-                "message": "invalid input",
-                "errors": [{"field": error.field, "message": str(error)}],
+            # The local stack answers in Indonesian, the API's default language.
+            message = error.message("id")
+            return 422, {"message": message, "errors": [{"field": error.field, "message": message}]}
+
+    def pipeline_status(self) -> dict[str, Any]:
+        """Whether anything is still moving: queue depths (visible, in flight, delayed) and the stream.
+
+        ``idle`` means the stream poller has read everything written and no queue holds a message;
+        a message that should go out and has not while the pipeline stays idle was lost.
+        """
+        sqs = self.session.client("sqs")
+        resources = self.resources
+        queues = {}
+        for name, url in (
+            ("notify", resources.notify_queue_url),
+            ("notify-dlq", resources.notify_dlq_url),
+            ("route-failures", resources.route_failures_url),
+            ("sla-failures", resources.sla_failures_url),
+        ):
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                    "ApproximateNumberOfMessagesDelayed",
+                ],
+            )["Attributes"]
+            queues[name] = {
+                "visible": int(attributes.get("ApproximateNumberOfMessages", 0)),
+                "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+                "delayed": int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)),
             }
+        caught_up = self.stream_poller.caught_up
+        moving = queues["notify"]["visible"] + queues["notify"]["in_flight"] + queues["notify"]["delayed"]
+        return {
+            "idle": caught_up and moving == 0,
+            "stream": {"caught_up": caught_up, "failed_records": self.stream_poller.failed_records},
+            "queues": queues,
+        }
+
+    def undelivered(self, query: str) -> tuple[int, Any]:
+        """``GET /_local/undelivered?reports=A,B``: each report's queued messages not yet confirmed sent
+        or failed, by notification id, as the re-drive sees them (without its pause)."""
+        from urllib.parse import parse_qs
+
+        from lapor.app.redrive import unconfirmed_messages
+        from lapor.services import Services
+        from lapor.settings import Settings
+
+        ids = [i for part in parse_qs(query).get("reports", []) for i in part.split(",") if i]
+        svc = Services(Settings.from_env())
+        directory = svc.directory()
+        answer = []
+        for report_id in ids:
+            pending = svc.reports.pending_messages(report_id)
+            unconfirmed = (
+                unconfirmed_messages(
+                    pending,
+                    svc.reports.get(report_id),
+                    svc.reports.delivery_markers(report_id),
+                    directory=directory,
+                    sms_enabled=svc.settings.sms_enabled,
+                    now=svc.clock(),
+                )
+                if pending
+                else []
+            )
+            answer.append(
+                {
+                    "report_id": report_id,
+                    "notifications": [
+                        {"id": u.notification.id, "in_flight": u.in_flight} for u in unconfirmed
+                    ],
+                }
+            )
+        return 200, answer
 
     def outbox(self) -> list[dict[str, Any]]:
         """Every email and SMS moto accepted, oldest first, with the time it accepted each."""

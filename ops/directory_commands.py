@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lapor.adapters.directory_file import load_directory_file
 from lapor.domain.directory import Directory, DirectoryError, Role
+from lapor.domain.workdays import joint_leave_gaps, wib_date
 from ops.command import OK, Command, Console, OpsError
 from ops.targets import (
     LOCAL_PREFIX,
@@ -92,6 +94,23 @@ def routing_notes(directory: Directory) -> list[str]:
     return notes
 
 
+def calendar_warnings(directory: Directory, now: datetime | None = None) -> list[str]:
+    """This year and next year without joint-leave days (cuti bersama) in the calendar, as warnings."""
+    today = wib_date(now or datetime.now(UTC))
+    return [
+        f"the holiday calendar has no joint-leave days (cuti bersama) for {year}: deadlines in {year} would "
+        "run through days government offices are closed. When the decree is out, add its days to "
+        "calendar.extra_holidays (docs/operations.md, 'Next year's calendar'), or upgrade the holidays "
+        "package once it has them."
+        for year in joint_leave_gaps(today, directory.calendar.extra_holidays)
+    ]
+
+
+def _warn(directory: Directory, console: Console) -> None:
+    for warning in calendar_warnings(directory):
+        console.problem(f"warning: {warning}")
+
+
 # ---- validate-directory ---------------------------------------------------------------------------
 
 
@@ -106,6 +125,9 @@ def _run_validate(args: argparse.Namespace, console: Console) -> int:
         console.result(line)
     for note in routing_notes(directory):
         console.result(f"  note: {note}")
+    if directory.demo:
+        console.result("  note: marked `demo: true`: only the local stack loads it")
+    _warn(directory, console)
     return OK
 
 
@@ -164,6 +186,13 @@ def _run_load(args: argparse.Namespace, console: Console) -> int:
 
     console.progress(f"validating {args.file}")
     directory = read_directory(args.file, console)  # before any AWS call: a bad file never gets near a stack
+    if directory.demo and not (args.local or args.endpoint_url):
+        raise OpsError(
+            f"{args.file} is a demo directory (`demo: true`): its people are invented and its addresses "
+            "reach no one, so it is never loaded into a deployed stack. Load your agencies' directory "
+            "instead (start from a copy of the demo, with `demo: true` removed), or use --local."
+        )
+    _warn(directory, console)
     target = AwsTarget.from_args(args)
     table = _resolve_table(args, target, console)
     console.progress(f"storing it in table {table} ({target.describe()})")

@@ -11,8 +11,7 @@ const STRINGS = {
     'common.optional': '(opsional)', 'common.loading': 'Memuat…', 'common.copy': 'Salin', 'common.copied': 'Tersalin',
     'err.network': 'Tidak dapat terhubung ke server. Periksa koneksi Anda lalu coba lagi.',
     'err.server': 'Terjadi gangguan di server (kode {status}). Silakan coba lagi nanti.',
-    'err.http': 'Permintaan gagal (kode {status}).', 'err.fields': 'Periksa isian yang ditandai.',
-    'err.required': 'Wajib diisi.',
+    'err.http': 'Permintaan gagal (kode {status}).',
     'err.401': 'Token tidak valid atau kedaluwarsa. Silakan masuk lagi.',
     'err.403': 'Laporan ini bukan milik instansi Anda.',
     'err.409': 'Tindakan ini tidak sesuai dengan status laporan saat ini.',
@@ -20,6 +19,28 @@ const STRINGS = {
     'status.in_progress': 'Dalam proses', 'status.completed': 'Selesai', 'status.closed': 'Ditutup', 'status.rejected': 'Ditolak',
     'kind.complaint': 'Pengaduan', 'kind.aspiration': 'Aspirasi', 'kind.information_request': 'Permintaan Informasi',
     'track.standard': 'Standar', 'track.covid19': 'COVID-19 (tenggat dipercepat)',
+
+    // report progress, next step, timeline events
+    'r.region': 'Wilayah', 'r.attachments': 'Lampiran', 'r.attachments.n': '{n} berkas (hanya dapat dibuka petugas)',
+    'step.label': 'Tahapan laporan', 'step.done': '(selesai)', 'step.received': 'Diterima', 'step.dispatched': 'Diteruskan',
+    'step.verified': 'Diverifikasi', 'step.in_progress': 'Ditindaklanjuti', 'step.completed': 'Dijawab', 'step.closed': 'Ditutup',
+    'step.rejected': 'Ditolak',
+    'next.heading': 'Apa selanjutnya',
+    'next.received': 'Laporan sedang diteruskan ke instansi yang berwenang; biasanya hanya beberapa detik.',
+    'next.dispatched': '{agency} akan memverifikasi laporan paling lambat {date}.',
+    'next.verified': '{agency} akan menindaklanjuti laporan paling lambat {date}.',
+    'next.in_progress': '{agency} sedang menindaklanjuti laporan; laporan harus selesai paling lambat {date}.',
+    'next.completed': 'Instansi sudah menjawab. Terima jawaban atau buka kembali laporan paling lambat {date}; setelah itu laporan ditutup otomatis.',
+    'next.closed': 'Laporan sudah ditutup. Tidak ada langkah lagi.',
+    'next.rejected': 'Laporan ditolak instansi. Bila Anda tidak setuju, Anda dapat mengadu ke Ombudsman Republik Indonesia.',
+    'next.overdue': 'Batas waktu ini sudah lewat; laporan dieskalasi otomatis ke pimpinan instansi.',
+    'next.agency': 'instansi yang berwenang',
+    'ev.submit': 'Laporan dikirim', 'ev.route': 'Diteruskan ke instansi', 'ev.forward': 'Dialihkan ke instansi lain',
+    'ev.verify': 'Diverifikasi instansi', 'ev.respond': 'Ditindaklanjuti instansi', 'ev.complete': 'Dijawab instansi',
+    'ev.reject': 'Ditolak instansi', 'ev.accept': 'Jawaban diterima pelapor', 'ev.reopen': 'Dibuka kembali oleh pelapor',
+    'ev.auto_close': 'Ditutup otomatis', 'ev.escalate': 'Batas waktu {stage} terlewati — dieskalasi (tingkat {level})',
+    'ev.escalate.resolve': 'Batas waktu penyelesaian terlewati — dilaporkan ke admin nasional dan Ombudsman',
+    'stage.verify': 'verifikasi', 'stage.follow_up': 'tindak lanjut', 'stage.resolve': 'penyelesaian',
     // submit page
     'title.submit': 'Sampaikan laporan',
     'submit.intro': 'Sampaikan pengaduan, aspirasi, atau permintaan informasi. Laporan diteruskan langsung ke instansi yang berwenang dan setiap tenggat dipantau.',
@@ -28,7 +49,15 @@ const STRINGS = {
     'f.category': 'Kategori', 'f.category.unknown': 'Tidak tahu — biar sistem yang menentukan',
     'f.category.hint': 'Jika ragu, pilih “Tidak tahu”: laporan diarahkan berdasarkan isinya.',
     'f.category.failed': 'Daftar kategori tidak dapat dimuat; laporan tetap dapat dikirim.',
-    'f.region': 'Kode wilayah (BPS)', 'f.region.hint': 'Contoh: 31 (DKI Jakarta) atau 31.71 (Kota Jakarta Pusat). Kosongkan jika tidak tahu.',
+    'f.region': 'Lokasi kejadian', 'f.region.search': 'Cari wilayah',
+    'f.region.hint': 'Ketik nama kota, kabupaten, atau kecamatan (mis. Surabaya), lalu pilih dari hasil; atau pilih provinsi, kabupaten/kota, dan kecamatan di bawah.',
+    'f.region.province': 'Provinsi', 'f.region.regency': 'Kabupaten/kota', 'f.region.district': 'Kecamatan',
+    'f.region.any': '— Pilih —', 'f.region.results': '{n} wilayah cocok. Pilih dengan panah bawah atau klik.',
+    'f.region.none': 'Tidak ada wilayah bernama “{q}”.', 'f.region.chosen': 'Wilayah dipilih: {name}.',
+    'f.attachments': 'Lampiran (foto atau dokumen)',
+    'f.attachments.hint': 'Foto JPEG atau PNG, atau dokumen PDF: paling banyak 5 berkas, masing-masing paling besar 10 MB. Data lokasi (GPS) dan data kamera di foto dihapus sebelum petugas membukanya.',
+    'f.attachments.remove': 'Hapus lampiran {name}', 'f.attachments.removeShort': 'Hapus',
+    'submit.uploading': 'Mengunggah lampiran {i} dari {n}…',
     'f.occurred_on': 'Tanggal kejadian', 'f.privacy': 'Privasi',
     'f.anonymous': 'Anonim', 'f.anonymous.hint': 'Identitas Anda disembunyikan dari petugas dan siapa pun.',
     'f.confidential': 'Rahasia', 'f.confidential.hint': 'Judul dan isi laporan tidak ditampilkan di halaman pelacakan publik.',
@@ -38,7 +67,16 @@ const STRINGS = {
     'submit.button': 'Kirim laporan', 'submit.sending': 'Mengirim…',
     'submit.retry': 'Laporan belum terkirim. Tekan “Kirim laporan” lagi — laporan tidak akan tercatat dua kali.',
     'ok.title': 'Laporan Anda telah diterima', 'ok.code': 'Kode pelacakan', 'ok.receipt': 'Tanda terima (rahasia)',
-    'ok.warning': 'Simpan kode pelacakan dan tanda terima ini sekarang. Tanda terima hanya ditampilkan sekali dan diperlukan untuk menerima atau membuka kembali jawaban instansi. Jangan bagikan tanda terima kepada siapa pun.',
+    'ok.warning': 'Simpan kode pelacakan dan tanda terima ini sekarang: tanda terima hanya ditampilkan sekali. Simpan ke berkas, cetak, atau kirim ke email Anda sendiri. Jangan bagikan tanda terima kepada siapa pun.',
+    'ok.receipt.hint': 'Tanda terima diperlukan untuk menerima atau membuka kembali jawaban instansi.',
+    'ok.copy.code': 'Salin kode pelacakan', 'ok.copy.receipt': 'Salin tanda terima',
+    'ok.save': 'Simpan ke berkas', 'ok.print': 'Cetak', 'ok.email': 'Kirim ke email saya',
+    'ok.file.title': 'Lapor — tanda terima laporan', 'ok.mail.subject': 'Tanda terima laporan Lapor {code}',
+    'ok.next': 'Selanjutnya', 'ok.routing': 'Laporan sedang diteruskan ke instansi yang berwenang…',
+    'ok.agency': 'Laporan diteruskan ke {agency}, yang akan memverifikasinya paling lambat {date}.',
+    'ok.agency.pending': 'Instansi tujuan dan batas waktunya tampil di halaman pelacakan dalam beberapa saat.',
+    'ok.where': 'Kabar perkembangan dikirim ke {to}.',
+    'ok.where.none': 'Anda tidak mencantumkan kontak: pantau perkembangan dengan kode pelacakan di halaman Lacak laporan.',
     'ok.created': 'Diterima pada {date}.', 'ok.track': 'Lacak laporan ini', 'ok.another': 'Buat laporan lain',
     // track page
     'title.track': 'Lacak laporan', 'track.intro': 'Masukkan kode pelacakan yang Anda terima saat mengirim laporan.',
@@ -57,7 +95,10 @@ const STRINGS = {
     'fb.rating': 'Penilaian', 'fb.rating.none': '— Tanpa penilaian —', 'fb.rating.n': '{n} dari 5',
     'fb.comment': 'Komentar', 'fb.send': 'Kirim tanggapan',
     'fb.ok.accept': 'Terima kasih. Laporan telah ditutup.', 'fb.ok.reopen': 'Laporan dibuka kembali dan dikembalikan ke instansi.',
-    'fb.403': 'Tanda terima salah.', 'fb.409': 'Tanggapan tidak dapat diterima: batas waktu sudah lewat atau laporan tidak lagi menunggu tanggapan.',
+    'fb.409': 'Tanggapan tidak dapat diterima: batas waktu sudah lewat atau laporan tidak lagi menunggu tanggapan.',
+    'fb.window': 'Anda dapat menanggapi hingga {date}. Setelah itu laporan ditutup otomatis.',
+    'fb.comment.public': 'Komentar tampil di riwayat publik laporan ini. Jangan tulis nama, nomor telepon, alamat, atau data pribadi lain.',
+    'fb.prefilled': 'Tanda terima sudah terisi dari tautan di email Anda. Periksa pilihan Anda, lalu tekan “Kirim tanggapan”.',
     // stats page
     'title.stats': 'Statistik penanganan',
     'stats.intro': 'Laporan yang dibuat pada bulan atau tahun terpilih (WIB): seluruh Indonesia, per jenis instansi, dan per instansi. Persentase dihitung dari empat kelompok; laporan ditolak dihitung terpisah.',
@@ -97,6 +138,8 @@ const STRINGS = {
     'act.note': 'Catatan', 'act.note.hint': 'Wajib untuk tolak (sebutkan alasan: bukan kewenangan, tidak lengkap, atau kasar), tindak lanjut, dan selesaikan. Catatan dapat tampil di riwayat publik.',
     'act.to_agency': 'Kode instansi tujuan', 'act.to_agency.hint': 'Mis. KEMENKES. Tenggat verifikasi dimulai ulang.',
     'act.submit': 'Kirim tindakan', 'act.none': 'Tidak ada tindakan yang tersedia untuk status ini.',
+    'att.heading': 'Lampiran', 'att.hint': 'Foto sudah dibersihkan dari data lokasi (GPS) dan kamera. Tautan unduhan berlaku 5 menit; buka ulang laporan untuk tautan baru.',
+    'att.download': 'Unduh lampiran {name}', 'att.processing': 'sedang dibersihkan, coba lagi sebentar lagi', 'att.unavailable': 'berkas tidak dapat dibaca',
     'act.choose': 'Pilih salah satu tindakan.', 'act.ok': 'Tindakan tercatat. Status sekarang: {status}.',
   },
   en: {
@@ -108,8 +151,7 @@ const STRINGS = {
     'common.optional': '(optional)', 'common.loading': 'Loading…', 'common.copy': 'Copy', 'common.copied': 'Copied',
     'err.network': 'Could not reach the server. Check your connection and try again.',
     'err.server': 'The server had a problem (code {status}). Please try again later.',
-    'err.http': 'The request failed (code {status}).', 'err.fields': 'Please check the marked fields.',
-    'err.required': 'Required.',
+    'err.http': 'The request failed (code {status}).',
     'err.401': 'The token is invalid or expired. Please sign in again.',
     'err.403': 'This report belongs to another agency.',
     'err.409': 'This action is not allowed in the report’s current status.',
@@ -117,6 +159,26 @@ const STRINGS = {
     'status.in_progress': 'In progress', 'status.completed': 'Completed', 'status.closed': 'Closed', 'status.rejected': 'Rejected',
     'kind.complaint': 'Complaint', 'kind.aspiration': 'Aspiration', 'kind.information_request': 'Information request',
     'track.standard': 'Standard', 'track.covid19': 'COVID-19 (shorter deadlines)',
+    'r.region': 'Region', 'r.attachments': 'Attachments', 'r.attachments.n': '{n} file(s) (only officials can open them)',
+    'step.label': 'Progress of the report', 'step.done': '(done)', 'step.received': 'Received', 'step.dispatched': 'Forwarded',
+    'step.verified': 'Verified', 'step.in_progress': 'Followed up', 'step.completed': 'Answered', 'step.closed': 'Closed',
+    'step.rejected': 'Rejected',
+    'next.heading': 'What happens next',
+    'next.received': 'The report is being forwarded to the competent agency; this usually takes a few seconds.',
+    'next.dispatched': '{agency} will verify the report by {date}.',
+    'next.verified': '{agency} will follow the report up by {date}.',
+    'next.in_progress': '{agency} is following the report up; it must be resolved by {date}.',
+    'next.completed': 'The agency has answered. Accept the answer or reopen the report by {date}; after that it closes automatically.',
+    'next.closed': 'The report is closed. There are no further steps.',
+    'next.rejected': 'The agency rejected the report. If you disagree, you can complain to the Ombudsman of the Republic of Indonesia.',
+    'next.overdue': 'This deadline has passed; the report is escalated automatically to the agency’s leadership.',
+    'next.agency': 'The competent agency',
+    'ev.submit': 'Report filed', 'ev.route': 'Forwarded to the agency', 'ev.forward': 'Moved to another agency',
+    'ev.verify': 'Verified by the agency', 'ev.respond': 'Followed up by the agency', 'ev.complete': 'Answered by the agency',
+    'ev.reject': 'Rejected by the agency', 'ev.accept': 'Answer accepted by the reporter', 'ev.reopen': 'Reopened by the reporter',
+    'ev.auto_close': 'Closed automatically', 'ev.escalate': '{stage} deadline missed — escalated (level {level})',
+    'ev.escalate.resolve': 'Resolution deadline missed — reported to the national admin and the Ombudsman',
+    'stage.verify': 'Verification', 'stage.follow_up': 'Follow-up', 'stage.resolve': 'Resolution',
     'title.submit': 'File a report',
     'submit.intro': 'File a complaint, an aspiration or an information request. It goes straight to the competent agency and every deadline is tracked.',
     'f.kind': 'Type of report', 'f.title': 'Title', 'f.title.hint': 'Short, 5–200 characters.',
@@ -124,7 +186,15 @@ const STRINGS = {
     'f.category': 'Category', 'f.category.unknown': 'I don’t know — let the system decide',
     'f.category.hint': 'If unsure, choose “I don’t know”: the report is routed by its content.',
     'f.category.failed': 'The category list could not be loaded; you can still send the report.',
-    'f.region': 'Region code (BPS)', 'f.region.hint': 'For example 31 (DKI Jakarta) or 31.71 (Central Jakarta). Leave empty if unsure.',
+    'f.region': 'Where it happened', 'f.region.search': 'Search for a place',
+    'f.region.hint': 'Type the name of a city, regency or district (e.g. Surabaya), then choose it from the results; or choose the province, regency/city and district below.',
+    'f.region.province': 'Province', 'f.region.regency': 'Regency/city', 'f.region.district': 'District',
+    'f.region.any': '— Choose —', 'f.region.results': '{n} places match. Choose one with the down arrow or a click.',
+    'f.region.none': 'No place is called “{q}”.', 'f.region.chosen': 'Place chosen: {name}.',
+    'f.attachments': 'Attachments (photos or documents)',
+    'f.attachments.hint': 'JPEG or PNG photos, or PDF documents: at most 5 files of at most 10 MB each. Location (GPS) and camera data are removed from photos before officials open them.',
+    'f.attachments.remove': 'Remove attachment {name}', 'f.attachments.removeShort': 'Remove',
+    'submit.uploading': 'Uploading attachment {i} of {n}…',
     'f.occurred_on': 'Date it happened', 'f.privacy': 'Privacy',
     'f.anonymous': 'Anonymous', 'f.anonymous.hint': 'Your identity is hidden from officials and everyone else.',
     'f.confidential': 'Confidential', 'f.confidential.hint': 'The title and description are hidden from the public tracking page.',
@@ -134,7 +204,16 @@ const STRINGS = {
     'submit.button': 'Send report', 'submit.sending': 'Sending…',
     'submit.retry': 'The report was not sent. Press “Send report” again — it will never be filed twice.',
     'ok.title': 'Your report has been received', 'ok.code': 'Tracking code', 'ok.receipt': 'Receipt (secret)',
-    'ok.warning': 'Save the tracking code and this receipt now. The receipt is shown only once and is needed to accept or reopen the agency’s answer. Do not share it with anyone.',
+    'ok.warning': 'Save the tracking code and this receipt now: the receipt is shown only once. Save it to a file, print it or email it to yourself. Do not share the receipt with anyone.',
+    'ok.receipt.hint': 'The receipt is needed to accept or reopen the agency’s answer.',
+    'ok.copy.code': 'Copy the tracking code', 'ok.copy.receipt': 'Copy the receipt',
+    'ok.save': 'Save to a file', 'ok.print': 'Print', 'ok.email': 'Email it to me',
+    'ok.file.title': 'Lapor — report receipt', 'ok.mail.subject': 'Receipt of Lapor report {code}',
+    'ok.next': 'What happens next', 'ok.routing': 'The report is being forwarded to the competent agency…',
+    'ok.agency': 'The report went to {agency}, which will verify it by {date}.',
+    'ok.agency.pending': 'The agency and its deadline appear on the tracking page in a moment.',
+    'ok.where': 'Updates will be sent to {to}.',
+    'ok.where.none': 'You gave no contact: follow the report with its tracking code on the Track page.',
     'ok.created': 'Received on {date}.', 'ok.track': 'Track this report', 'ok.another': 'File another report',
     'title.track': 'Track a report', 'track.intro': 'Enter the tracking code you received when you filed the report.',
     'track.code': 'Tracking code', 'track.code.hint': 'For example 7KQ2-MX9R-TH4PW', 'track.button': 'Track',
@@ -152,7 +231,10 @@ const STRINGS = {
     'fb.rating': 'Rating', 'fb.rating.none': '— No rating —', 'fb.rating.n': '{n} of 5',
     'fb.comment': 'Comment', 'fb.send': 'Send response',
     'fb.ok.accept': 'Thank you. The report is closed.', 'fb.ok.reopen': 'The report was reopened and returned to the agency.',
-    'fb.403': 'Wrong receipt.', 'fb.409': 'Response not accepted: the time limit has passed or the report is no longer awaiting a response.',
+    'fb.409': 'Response not accepted: the time limit has passed or the report is no longer awaiting a response.',
+    'fb.window': 'You can respond until {date}. After that the report closes automatically.',
+    'fb.comment.public': 'Comments appear in this report’s public history. Do not write names, phone numbers, addresses or other personal details.',
+    'fb.prefilled': 'The receipt was filled in from the link in your email. Check your choice, then press “Send response”.',
     'title.stats': 'Handling statistics',
     'stats.intro': 'Reports created in the chosen month or year (WIB): all of Indonesia, per kind of agency and per agency. Percentages are over the four groups; rejected reports are counted apart.',
     'stats.scope': 'Period', 'stats.scope.month': 'By month', 'stats.scope.year': 'By year',
@@ -190,6 +272,8 @@ const STRINGS = {
     'act.note': 'Note', 'act.note.hint': 'Required to reject (give the reason: not in authority, incomplete or abusive), follow up and complete. Notes may appear in the public history.',
     'act.to_agency': 'Target agency code', 'act.to_agency.hint': 'E.g. KEMENKES. The verification deadline restarts.',
     'act.submit': 'Submit action', 'act.none': 'No action is available in this status.',
+    'att.heading': 'Attachments', 'att.hint': 'Photos have had their location (GPS) and camera data removed. Download links work for 5 minutes; reopen the report for new ones.',
+    'att.download': 'Download attachment {name}', 'att.processing': 'being cleaned, try again shortly', 'att.unavailable': 'the file could not be read',
     'act.choose': 'Choose an action.', 'act.ok': 'Action recorded. Status is now: {status}.',
   },
 };
@@ -260,7 +344,8 @@ export class ApiError extends Error {
 
 /** JSON request to the API; resolves to the parsed body, rejects with ApiError (status 0 = network). */
 export async function api(path, { method = 'GET', body, token, headers = {} } = {}) {
-  const init = { method, headers: { Accept: 'application/json', ...headers } };
+  // The API answers errors in the page's language (Indonesian by default), from the same catalogue.
+  const init = { method, headers: { Accept: 'application/json', 'Accept-Language': lang, ...headers } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -283,6 +368,34 @@ export function getCategories() {
   categoriesPromise ??= api('/categories').then((list) => (Array.isArray(list) ? list : []))
     .catch((e) => { categoriesPromise = null; throw e; });
   return categoriesPromise;
+}
+
+// ---- the message catalogue (GET /messages): the API's own words for every error -----------------
+
+let catalogue = null;
+let cataloguePromise = null;
+/** Load the catalogue once; pages validate with it, so their messages are the API's. */
+export function loadCatalogue() {
+  cataloguePromise ??= api('/messages').then((doc) => { catalogue = doc; return doc; })
+    .catch((e) => { cataloguePromise = null; throw e; });
+  return cataloguePromise;
+}
+
+/** A field's name in the page's language, as the API's messages name it. */
+export function fieldName(path) {
+  const named = catalogue?.fields?.[path]?.[lang];
+  if (named) return named;
+  const m = /^(.*)\.(\d+)$/.exec(path);
+  if (m && catalogue?.item) return catalogue.item[lang].replace('{field}', fieldName(m[1])).replace('{n}', String(+m[2] + 1));
+  return path;
+}
+
+/** Catalogue message ``id`` in the page's language; ``field`` is named, other values filled in. */
+export function msg(id, params = {}) {
+  const template = catalogue?.messages?.[id]?.[lang] ?? catalogue?.messages?.invalid?.[lang] ?? id;
+  const values = { ...params };
+  if (params.field) values.field = fieldName(params.field);
+  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
 }
 
 // ---- dates and numbers -------------------------------------------------------------------------
@@ -336,7 +449,7 @@ export const badge = (s) => h('span', { class: `badge badge-${s}` }, statusLabel
 
 function controlFor(form, field) {
   for (const name of [field, field.replace(/^body\./, '')]) {
-    const el = form.querySelector(`[name="${CSS.escape(name)}"]`);
+    const el = form.querySelector(`[data-field="${CSS.escape(name)}"]`) || form.querySelector(`[name="${CSS.escape(name)}"]`);
     if (el) return el;
   }
   return null;
@@ -356,48 +469,78 @@ export function clearErrors(form, box) {
   }
 }
 
-/** Show an error summary in box (role=alert, focused) and mark each named field of form. */
+/** Show an error summary in box (role=alert, focused) and each field's message next to the field.
+ *  Messages come from the catalogue and already name their field, so each is shown once as is. */
 export function showErrors(box, err, form = null, message = null) {
   clearErrors(form, box);
   const items = [];
   for (const fe of err.errors || []) {
     const el = form && controlFor(form, fe.field);
-    let label = fe.field;
     if (el) {
       const wrap = el.closest('.field') || el.parentElement;
       const id = `err-${fe.field.replace(/[^\w-]/g, '_')}`;
       let p = document.getElementById(id);
       if (!p) wrap.append(p = h('p', { class: 'field-error', id }));
       p.textContent = p.textContent ? `${p.textContent} ${fe.message}` : fe.message;
-      for (const c of form.querySelectorAll(`[name="${CSS.escape(el.name)}"]`)) {
+      const group = el.name ? form.querySelectorAll(`[name="${CSS.escape(el.name)}"]`) : [el];
+      for (const c of group) {
         if (c.dataset.describedby === undefined) c.dataset.describedby = c.getAttribute('aria-describedby') || '';
         c.setAttribute('aria-invalid', 'true');
         c.setAttribute('aria-describedby', `${c.dataset.describedby} ${id}`.trim());
       }
-      const lab = wrap.querySelector('legend') || form.querySelector(`label[for="${CSS.escape(el.id)}"]`);
-      if (lab) label = lab.textContent.trim();
     }
-    items.push(h('li', {}, el
-      ? h('a', { href: `#${el.id}`, onclick: (e) => { e.preventDefault(); el.focus(); } }, `${label}: ${fe.message}`)
-      : `${label}: ${fe.message}`));
+    items.push(el
+      ? h('a', { href: `#${el.id}`, onclick: (e) => { e.preventDefault(); el.focus(); } }, fe.message)
+      : fe.message);
   }
+  const top = message || err.message;
+  // One message for one problem: a lone field error that says it all is not repeated in a list.
+  const single = items.length === 1 && !message && (err.errors[0].message === top || err.status === 403);
   const alert = h('div', { class: 'alert alert-error', role: 'alert', tabindex: '-1' },
-    h('p', {}, h('strong', {}, message || err.message)),
-    message && message !== err.message ? h('p', {}, err.message) : null,
-    items.length ? h('ul', {}, items) : null);
+    h('p', {}, h('strong', {}, single ? items[0] : top)),
+    !single && items.length ? h('ul', {}, items.map((item) => h('li', {}, item))) : null);
   box.replaceChildren(alert);
   alert.focus();
 }
 
-/** Browser constraint checks (required, minlength, pattern…) as an ApiError-like value, or null. */
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$/;
+// Indonesian mobile numbers as people type them: 0812-3456-7890, +62 812 3456 7890, 62812...
+const PHONE = /^(?:\+?62|0)8\d{7,12}$/;
+
+/** The page's own checks (the form has novalidate: the browser's English bubbles never show),
+ *  worded by the catalogue; an ApiError-like value, or null when the form is fine. */
 export function localErrors(form) {
   const errors = [];
+  const seen = new Set();
   for (const el of form.elements) {
-    if (el.name && el.willValidate && !el.checkValidity() && !errors.some((e) => e.field === el.name)) {
-      errors.push({ field: el.name, message: el.validationMessage });
-    }
+    const field = el.dataset.field || el.name;
+    if (!field || seen.has(field) || el.disabled || el.type === 'hidden' || el.closest('[hidden]')) continue;
+    const problem = checkControl(form, el, field);
+    if (problem) { seen.add(field); errors.push({ field, code: problem.id, message: msg(problem.id, { field, ...problem.params }) }); }
   }
-  return errors.length ? new ApiError(400, t('err.fields'), errors) : null;
+  return errors.length ? new ApiError(400, msg('invalid_input'), errors) : null;
+}
+
+function checkControl(form, el, field) {
+  if (el.type === 'radio') {
+    const group = form.querySelectorAll(`[name="${CSS.escape(el.name)}"]`);
+    const required = [...group].some((r) => r.required);
+    return required && ![...group].some((r) => r.checked) ? { id: 'required' } : null;
+  }
+  if (el.type === 'checkbox' || el.type === 'file' || el.tagName === 'BUTTON' || el.tagName === 'FIELDSET') return null;
+  const value = (el.value || '').trim();
+  if (!value) return el.required ? { id: 'required' } : null;
+  if (el.minLength > 0 && value.length < el.minLength) return { id: 'too_short', params: { min: el.minLength } };
+  if (el.maxLength > 0 && value.length > el.maxLength) return { id: 'too_long', params: { max: el.maxLength } };
+  if (el.type === 'email' && !EMAIL.test(value)) return { id: 'email_invalid' };
+  if (el.type === 'tel' && !PHONE.test(value.replace(/[\s().-]/g, ''))) return { id: 'phone_invalid' };
+  if (el.type === 'date') {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return { id: 'date_format' };
+    if (el.max && value > el.max) return { id: 'date_future' };
+    if (el.min && value < el.min) return { id: 'date_too_old' };
+  }
+  if (el.type === 'month' && !/^\d{4}-\d{2}$/.test(value)) return { id: 'period_format' };
+  return null;
 }
 
 /** Message for an ApiError with the usual 401/403/409 wording for officials. */
@@ -415,16 +558,53 @@ export function nextDeadline(deadlines) {
   return list.length ? new Date(Math.min(...list)).toISOString() : null;
 }
 
+const STEPS = ['received', 'dispatched', 'verified', 'in_progress', 'completed', 'closed'];
+const NEXT_DEADLINE = { dispatched: 'verify_by', verified: 'follow_up_by', in_progress: 'resolve_by', completed: 'close_after' };
+
+/** The progress steps of a report, the current one marked (a rejected report stops where it was). */
+function stepper(r) {
+  const steps = r.status === 'rejected' ? ['received', 'dispatched', 'rejected'] : STEPS;
+  const current = steps.indexOf(r.status);
+  return h('ol', { class: 'stepper', 'aria-label': t('step.label') }, steps.map((step, i) => h('li', {
+    class: i < current ? 'done' : i === current ? 'current' : 'todo',
+    'aria-current': i === current ? 'step' : null,
+  }, h('span', { class: 'step-dot', 'aria-hidden': 'true' }, i < current ? '✓' : String(i + 1)),
+  h('span', { class: 'step-name' }, t(`step.${step}`)),
+  i < current ? h('span', { class: 'visually-hidden' }, ` ${t('step.done')}`) : null)));
+}
+
+/** What happens next and by when, from the status and its deadline. */
+function nextStep(r) {
+  const field = NEXT_DEADLINE[r.status];
+  const due = field ? r.deadlines?.[field] : null;
+  const agency = r.agency?.name || t('next.agency');
+  const key = `next.${r.status}`;
+  const text = t(key, { agency, date: due ? fmtWIB(due) : '–' });
+  const late = due && field !== 'close_after' && parseIso(due)?.getTime() < Date.now();
+  return h('div', { class: 'next-step' }, h('h3', {}, t('next.heading')), h('p', {}, text),
+    late ? h('p', { class: 'overdue' }, t('next.overdue')) : null);
+}
+
+function eventLabel(e) {
+  if (e.event === 'escalate') {
+    if (e.stage === 'resolve') return t('ev.escalate.resolve');
+    return t('ev.escalate', { stage: t(`stage.${e.stage}`), level: e.level ?? 1 });
+  }
+  return e.event && STRINGS.id[`ev.${e.event}`] ? t(`ev.${e.event}`) : statusLabel(e.status);
+}
+
 export function reportView(r, categories = []) {
   const cat = categories.find((c) => c.code === r.category);
   const facts = [
     [t('r.kind'), kindLabel(r.kind)],
     [t('r.category'), cat ? cat.name : r.category || t('r.unknown')],
     [t('r.agency'), r.agency ? `${r.agency.name} (${r.agency.code})` : t('r.unknown')],
+    r.region ? [t('r.region'), r.region.full_name || r.region.name || r.region.code] : null,
     [t('r.track'), r.track ? trackLabel(r.track) : t('r.unknown')],
     [t('r.created'), h('time', { datetime: r.created_at }, fmtWIB(r.created_at))],
     [t('r.updated'), h('time', { datetime: r.updated_at }, fmtWIB(r.updated_at))],
-  ];
+    r.attachments_count ? [t('r.attachments'), t('r.attachments.n', { n: r.attachments_count })] : null,
+  ].filter(Boolean);
   const now = Date.now();
   const deadlines = DEADLINES.filter((k) => r.deadlines?.[k]).map((k) => {
     const d = parseIso(r.deadlines[k]);
@@ -436,6 +616,8 @@ export function reportView(r, categories = []) {
   const timeline = r.timeline || [];
   return h('div', { class: 'report' },
     h('p', { class: 'report-status' }, badge(r.status)),
+    stepper(r),
+    nextStep(r),
     dl(facts),
     r.title != null || r.description != null
       ? [h('h3', {}, t('r.title')), h('p', { class: 'report-title' }, r.title ?? '–'),
@@ -445,8 +627,8 @@ export function reportView(r, categories = []) {
     deadlines.length ? dl(deadlines) : h('p', {}, t('d.none')),
     h('h3', {}, t('r.timeline')),
     timeline.length
-      ? h('ol', { class: 'timeline' }, timeline.map((e) => h('li', {},
-        h('time', { datetime: e.at }, fmtWIB(e.at)), ' — ', h('strong', {}, statusLabel(e.status)),
+      ? h('ol', { class: 'timeline' }, timeline.map((e) => h('li', { class: e.event === 'escalate' ? 'escalated' : null },
+        h('time', { datetime: e.at }, fmtWIB(e.at)), ' — ', h('strong', {}, eventLabel(e)),
         e.note ? h('p', {}, e.note) : null)))
       : h('p', {}, t('r.timeline.empty')));
 }

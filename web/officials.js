@@ -1,7 +1,7 @@
 // officials.html — token sign-in, the agency inbox (GET /inbox) and the report panel with actions.
 import {
-  $, api, badge, clearErrors, fmtWIB, getCategories, h, localErrors, nextDeadline, officialMessage,
-  onLangChange, parseIso, reportView, showErrors, statusLabel, t,
+  $, api, badge, clearErrors, fmtWIB, getCategories, h, loadCatalogue, localErrors, msg, nextDeadline,
+  officialMessage, onLangChange, parseIso, reportView, showErrors, statusLabel, t,
 } from './app.js';
 
 const TOKEN_KEY = 'lapor.idToken';
@@ -161,6 +161,22 @@ function renderPanel() {
   actionForm.hidden = false;
 }
 
+/** The report's files, each with a download link that works for a few minutes (cleaned copies only). */
+async function loadAttachments(current) {
+  const section = $('#attachments');
+  if (!current.attachments_count) { section.hidden = true; return; }
+  let files = [];
+  try { files = await api(`/reports/${encodeURIComponent(current.id)}/attachments`, { token }); } catch { files = []; }
+  if (report?.id !== current.id) return;
+  $('#attachments-list').replaceChildren(...files.map((f) => h('li', {},
+    f.url
+      ? h('a', { href: f.url, download: f.filename, 'aria-label': t('att.download', { name: f.filename }) }, f.filename)
+      : h('span', {}, f.filename),
+    ` (${Math.max(1, Math.round(f.size / 1024))} KB)`,
+    f.status === 'ready' ? null : h('span', { class: 'note' }, ` — ${t(`att.${f.status}`)}`))));
+  section.hidden = false;
+}
+
 async function openReport(id, focus = true) {
   panel.hidden = false;
   $('#panel-heading').textContent = t('r.heading', { id });
@@ -171,9 +187,11 @@ async function openReport(id, focus = true) {
     report = await api(`/reports/${encodeURIComponent(id)}`, { token });
     status.replaceChildren();
     renderPanel();
+    loadAttachments(report);
   } catch (err) {
     report = null;
     $('#panel-body').replaceChildren();
+    $('#attachments').hidden = true;
     actionForm.hidden = true;
     showErrors(status, err.status === 404 ? { message: t('track.notfound', { code: id }), errors: [] } : err,
       null, officialMessage(err));
@@ -210,10 +228,10 @@ actionForm.addEventListener('submit', async (event) => {
   const note = f.note.value.trim();
   const toAgency = f.to_agency.value.trim().toUpperCase();
   const errors = [];
-  if (!action) errors.push({ field: 'action', message: t('act.choose') });
-  if (NOTE_REQUIRED.includes(action) && !note) errors.push({ field: 'note', message: t('err.required') });
-  if (action === 'forward' && !toAgency) errors.push({ field: 'to_agency', message: t('err.required') });
-  if (errors.length) { showErrors(actionResult, { message: t('err.fields'), errors }, actionForm); return; }
+  if (!action) errors.push({ field: 'action', message: msg('required', { field: 'action' }) });
+  if (NOTE_REQUIRED.includes(action) && !note) errors.push({ field: 'note', message: msg('note_required', { field: 'note' }) });
+  if (action === 'forward' && !toAgency) errors.push({ field: 'to_agency', message: msg('required', { field: 'to_agency' }) });
+  if (errors.length) { showErrors(actionResult, { message: msg('invalid_input'), errors }, actionForm); return; }
   const body = { action, note };
   if (action === 'forward') body.to_agency = toAgency;
   const button = actionForm.querySelector('button[type=submit]');
@@ -249,3 +267,4 @@ getCategories().then((cats) => {
 probeLocal().then((present) => { localForm.hidden = !present; });
 loadInbox();
 if (routedId()) openReport(routedId(), false);
+loadCatalogue().catch(() => {});

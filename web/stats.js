@@ -1,6 +1,8 @@
 // stats.html — follow-up statistics for a WIB month or year (GET /stats?period=YYYY-MM|YYYY):
 // national totals, the four buckets per kind of agency, a 12-month trend, sortable agency rows.
-import { $, api, clearErrors, currentWibMonth, fmtMonth, fmtNum, fmtPct, getLang, h, onLangChange, showErrors, t } from './app.js';
+import {
+  $, api, clearErrors, currentWibMonth, fmtMonth, fmtNum, fmtPct, getLang, h, loadCatalogue, onLangChange, showErrors, t,
+} from './app.js';
 
 const form = $('#stats-form');
 const monthSelect = $('#s-month');
@@ -231,3 +233,4 @@ onLangChange(() => { fillPicker(data?.period); render(); });
 const wanted = new URLSearchParams(location.search).get('period');
 fillPicker(wanted && PERIOD.test(wanted) ? wanted : currentWibMonth());
 load(wanted ?? currentWibMonth());
+loadCatalogue().catch(() => {});

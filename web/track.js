@@ -1,6 +1,7 @@
 // track.html — public tracking view (GET /reports/{id}) and the reporter's feedback form.
 import {
-  $, api, clearErrors, getCategories, h, localErrors, normalizeCode, onLangChange, reportView, showErrors, t,
+  $, api, clearErrors, fmtWIB, getCategories, h, loadCatalogue, localErrors, normalizeCode, onLangChange,
+  reportView, showErrors, t,
 } from './app.js';
 
 const form = $('#track-form');
@@ -13,6 +14,7 @@ const fbForm = $('#fb-form');
 const fbResult = $('#fb-result');
 let current = null;
 let categories = [];
+let prefill = null; // {action, receipt} from a completion email's link (#CODE?action=accept&receipt=...)
 
 function fillRatings() {
   const select = fbForm.elements.rating;
@@ -28,6 +30,17 @@ function render(report, focus) {
   $('#report-body').replaceChildren(reportView(report, categories));
   section.hidden = false;
   fbSection.hidden = report.status !== 'completed';
+  const until = report.deadlines?.close_after;
+  $('#fb-window').textContent = until ? t('fb.window', { date: fmtWIB(until) }) : '';
+  if (!fbSection.hidden && prefill) {
+    fbForm.elements.receipt.value = prefill.receipt;
+    for (const radio of fbForm.elements.action) radio.checked = radio.value === prefill.action;
+    fbResult.replaceChildren(h('p', { class: 'alert alert-info' }, t('fb.prefilled')));
+    prefill = null;
+    $('#fb-heading').setAttribute('tabindex', '-1');
+    $('#fb-heading').focus();
+    return;
+  }
   if (focus) heading.focus();
 }
 
@@ -47,12 +60,13 @@ async function load(raw, focus = true) {
     current = null;
     section.hidden = true;
     fbSection.hidden = true;
-    showErrors(status, err.status === 404 ? { message: t('track.notfound', { code }), errors: [] } : err);
+    showErrors(status, err);  // the API's own words: "no report with tracking code ..."
   }
 }
 
-form.addEventListener('submit', (event) => {
+form.addEventListener('submit', async (event) => {
   event.preventDefault();
+  await loadCatalogue().catch(() => {});
   const invalid = localErrors(form);
   if (invalid) { showErrors(status, invalid, form); return; }
   clearErrors(form);
@@ -64,6 +78,7 @@ form.addEventListener('submit', (event) => {
 fbForm.addEventListener('submit', async (event) => {
   event.preventDefault();
   if (!current) return;
+  await loadCatalogue().catch(() => {});
   const invalid = localErrors(fbForm);
   if (invalid) { showErrors(fbResult, invalid, fbForm); return; }
   const f = fbForm.elements;
@@ -79,16 +94,28 @@ fbForm.addEventListener('submit', async (event) => {
     await load(current.id, true);
     status.replaceChildren(h('p', { class: 'alert alert-success' }, t(body.action === 'accept' ? 'fb.ok.accept' : 'fb.ok.reopen')));
   } catch (err) {
-    if (err.status === 403 && !err.errors.length) err.errors = [{ field: 'receipt', message: t('fb.403') }];
-    const message = { 403: t('fb.403'), 409: t('fb.409') }[err.status] ?? null;
-    showErrors(fbResult, err, fbForm, message);
+    // A wrong receipt is one message, the API's, next to the receipt field and once above the form.
+    showErrors(fbResult, err, fbForm, err.status === 409 ? t('fb.409') : null);
   } finally {
     button.disabled = false;
   }
 });
 
-const fromHash = () => { try { return decodeURIComponent(location.hash.slice(1)); } catch { return ''; } };
-window.addEventListener('hashchange', () => { if (fromHash()) load(fromHash()); });
+/** The tracking code of the page's hash; a completion email's link also carries the feedback choice
+ *  and a receipt (#CODE?action=accept&receipt=XXXX-...), which fill in the form. */
+function fromHash() {
+  let raw = '';
+  try { raw = decodeURIComponent(location.hash.slice(1)); } catch { return ''; }
+  const [code, query] = raw.split('?');
+  if (query) {
+    const params = new URLSearchParams(query);
+    const receipt = params.get('receipt');
+    if (receipt) prefill = { receipt, action: params.get('action') === 'reopen' ? 'reopen' : 'accept' };
+  }
+  return code;
+}
+window.addEventListener('hashchange', () => { const code = fromHash(); if (code) load(code); });
 onLangChange(() => { fillRatings(); if (current) render(current, false); });
 fillRatings();
-if (fromHash()) load(fromHash(), false);
+loadCatalogue().catch(() => {});
+{ const code = fromHash(); if (code) load(code, false); }

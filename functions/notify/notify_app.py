@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from lapor.adapters.outbox import DEFERRALS_ATTRIBUTE
 from lapor.app.notify import process_queued
 from lapor.domain.messages import Notification
 from lapor.observability import logger, metrics
@@ -24,10 +25,18 @@ def services() -> Services:
 def notify_record(record: SQSRecord) -> None:
     """One queued notification; a transient failure fails only this record, which returns after a backoff."""
     svc = services()
+    notification = Notification.model_validate_json(record.body)
+    attributes = record.message_attributes  # its .get() returns raw dicts; indexing wraps them
     process_queued(
-        Notification.model_validate_json(record.body),
+        notification,
         receives=int(record.attributes.approximate_receive_count or 1),
+        deferrals=int(attributes[DEFERRALS_ATTRIBUTE].string_value or 0)
+        if DEFERRALS_ATTRIBUTE in attributes
+        else 0,
         postpone=lambda seconds: svc.notify_queue.delay(record.receipt_handle, seconds),
+        requeue=lambda seconds, count: svc.notify_queue.requeue(
+            notification, delay_seconds=seconds, deferrals=count
+        ),
         channels=svc.channels,
         reports=svc.reports,
         directory=svc.directory(),

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from lapor.app.calendar_check import CALENDAR_CHECK, check_calendar
+from lapor.app.redrive import redrive_undelivered
 from lapor.app.sla import run_sla_check
 from lapor.observability import logger, metrics
 from lapor.services import Services
@@ -36,12 +38,25 @@ def as_of(event: dict[str, Any], svc: Services) -> datetime:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Run one bounded SLA check; returns its summary."""
+    """Run one bounded SLA check (or, for ``{"check": "calendar"}``, the daily calendar check); its summary."""
     svc = services()
+    if (event or {}).get("check") == CALENDAR_CHECK:
+        return check_calendar(svc.directory(), svc.clock())
+    now, directory = as_of(event, svc), svc.directory()
     summary = run_sla_check(
         reports=svc.reports,
-        directory=svc.directory(),
-        now=as_of(event, svc),
+        directory=directory,
+        now=now,
+        shards=svc.settings.due_shards,
+        time_left_ms=context.get_remaining_time_in_millis,
+    )
+    redrive = redrive_undelivered(
+        reports=svc.reports,
+        queue=svc.notify_queue,
+        directory=directory,
+        sms_enabled=svc.settings.sms_enabled,
+        now=now,
+        after=timedelta(seconds=svc.settings.redrive_after_seconds),
         shards=svc.settings.due_shards,
         time_left_ms=context.get_remaining_time_in_millis,
     )
@@ -50,5 +65,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             metrics.add_metric(name=f"Escalated_{level}", unit="Count", value=count)
     if summary.closed:
         metrics.add_metric(name="ReportsAutoClosed", unit="Count", value=summary.closed)
-    logger.info("sla check done", **summary.as_dict())
-    return summary.as_dict()
+    # Always published (zero included), so the alarms on them see data and not "missing".
+    metrics.add_metric(name="NotificationsRedriven", unit="Count", value=len(redrive.redriven))
+    metrics.add_metric(name="NotificationsAbandoned", unit="Count", value=len(redrive.abandoned))
+    result = summary.as_dict() | {"redrive": redrive.as_dict()}
+    logger.info("sla check done", **result)
+    return result

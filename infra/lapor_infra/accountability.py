@@ -22,7 +22,7 @@ from lapor_infra.data import Data
 from lapor_infra.functions import LaporFunction, pipeline_environment
 from lapor_infra.layer import JobLayer
 from lapor_infra.nag import XRAY_REASON, acknowledge
-from lapor_infra.notifications import Notifications, NotifyQueue
+from lapor_infra.notifications import NotifyQueue, Sender
 from lapor_infra.queues import encrypted_queue
 from lapor_infra.router import read_reports_stream
 
@@ -71,7 +71,7 @@ class Tally(Construct):
         role = self.handler.role
         # Counters and per-report markers are updated in transactions (authorised per item UpdateItem).
         iam.table(role, data.aggregates, ["UpdateItem"])
-        iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
+        iam.key(role, data.key, iam.KMS_SEND)
         self.mapping = read_reports_stream(
             self,
             self.handler,
@@ -233,7 +233,7 @@ class MonthlyJobs(Construct):
         data: Data,
         layer: lambda_.ILayerVersion,
         notify_queue: NotifyQueue,
-        notifications: Notifications,
+        sender: Sender,
         open_data: OpenData,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -261,7 +261,7 @@ class MonthlyJobs(Construct):
                 **base,
                 "LAPOR_AGGREGATES_TABLE": data.aggregates.table_name,
                 "LAPOR_SENDER_EMAIL": config.sender_email,
-                "LAPOR_SES_CONFIGURATION_SET": notifications.configuration_set.configuration_set_name,
+                "LAPOR_SES_CONFIGURATION_SET": sender.configuration_set.configuration_set_name,
                 "MPLCONFIGDIR": "/tmp/matplotlib",  # noqa: S108 - Lambda's only writable folder
             },
         )
@@ -270,16 +270,10 @@ class MonthlyJobs(Construct):
         # the officials' open-report counters and the directory (directory table reads only).
         iam.table(role, data.aggregates, ["Query", "PutItem", "DeleteItem"])
         iam.table(role, data.directory, ["GetItem", "Query"])
-        iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
+        iam.key(role, data.key, iam.KMS_S3)
         iam.allow(role, ["s3:PutObject"], [bucket.arn_for_objects(f"{c.EVALUATION_PREFIX}*")])
-        configuration_set_arn = stack.format_arn(
-            service="ses",
-            resource="configuration-set",
-            resource_name=notifications.configuration_set.configuration_set_name,
-        )
-        iam.allow(
-            role, ["ses:SendRawEmail"], [notifications.identity.email_identity_arn, configuration_set_arn]
-        )
+        # Raw email (MIME with the chart and the CSV), as the stack's sender only.
+        sender.grant_send(role, config.sender_email, actions=("ses:SendRawEmail",))
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
         acknowledge(
             role,
@@ -299,9 +293,9 @@ class MonthlyJobs(Construct):
         )
         role = self.export.role
         # The month's reports from the period index, and the directory for agency kinds.
-        iam.table(role, data.reports, ["Query"], query_indexes=[PERIOD_INDEX])
+        iam.allow(role, ["dynamodb:Query"], [f"{data.reports.table_arn}/index/{PERIOD_INDEX}"])
         iam.table(role, data.directory, ["GetItem"])
-        iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
+        iam.key(role, data.key, iam.KMS_S3)
         iam.allow(role, ["s3:PutObject"], [bucket.arn_for_objects(f"{c.OPEN_DATA_PREFIX}*")])
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
         acknowledge(

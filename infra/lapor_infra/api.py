@@ -13,6 +13,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from lapor.adapters.schema import INBOX_INDEX
+from lapor.domain.catalogue import bilingual
 from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig
@@ -21,6 +22,7 @@ from lapor_infra.functions import LaporFunction, pipeline_environment
 from lapor_infra.identity import Identity
 from lapor_infra.nag import XRAY_REASON, acknowledge
 from lapor_infra.notifications import NotifyQueue
+from lapor_infra.uploads import Uploads
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,14 @@ ROUTES = (
     Route("GET", "/reports/{id}"),
     Route("POST", "/reports/{id}/feedback"),
     Route("GET", "/categories"),
+    Route("GET", "/regions", query=("q", "parent", "limit")),
+    Route("GET", "/messages"),
+    Route("POST", "/uploads"),
     Route("GET", "/stats", query=("period",)),
     Route("GET", "/openapi.json"),
     Route("GET", "/inbox", official=True, query=("status",)),
     Route("POST", "/reports/{id}/actions", official=True),
+    Route("GET", "/reports/{id}/attachments", official=True),
 )
 CORS_HEADERS = ("Content-Type", "Authorization", "Idempotency-Key")
 
@@ -60,6 +66,7 @@ class IntakeApi(Construct):
         layer: lambda_.ILayerVersion,
         notify_queue: NotifyQueue,
         identity: Identity,
+        uploads: Uploads,
     ) -> None:
         super().__init__(scope, construct_id)
         self.handler = LaporFunction(
@@ -73,6 +80,7 @@ class IntakeApi(Construct):
                 "LAPOR_IDEMPOTENCY_TABLE": data.idempotency.table_name,
                 "LAPOR_USER_POOL_ID": identity.user_pool.user_pool_id,
                 "LAPOR_CORS_ORIGINS": ",".join(config.cors_origins),
+                "LAPOR_UPLOADS_BUCKET": uploads.bucket_name,
                 "LAPOR_AGGREGATES_TABLE": data.aggregates.table_name,
             },
         )
@@ -80,6 +88,8 @@ class IntakeApi(Construct):
         # Reports: submit, track, officials' inbox and actions.
         # Messages a change causes ride in the report item's outbox and reach the notify queue through
         # the stream and the router (transactional outbox), so intake never sends to the queue.
+        # A report is read alone (actions) or with its timeline (a Query of its partition), and written
+        # with its timeline events in one transaction (Puts: the item is rewritten whole, never updated).
         iam.table(
             role,
             data.reports,
@@ -93,10 +103,15 @@ class IntakeApi(Construct):
         # Idempotency-Key records: a submission writes its own in the report transaction, officials'
         # actions go through powertools' idempotency layer.
         iam.table(role, data.idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"])
-        iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
+        iam.key(role, data.key, iam.KMS_USE)
+        # Attachments: presigned POSTs are signed with this role, and the bucket's key encrypts them.
+        uploads.grant_intake(role)
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
 
-        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=config.log_retention)
+        # One line per request with the client's IP address: personal data, so under the stack's key.
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=config.log_retention, encryption_key=data.key
+        )
         self.api = apigw.RestApi(
             self,
             "Api",
@@ -162,7 +177,7 @@ class IntakeApi(Construct):
         validator = self.api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
-        integration = apigw.LambdaIntegration(self.handler.function, proxy=True, allow_test_invoke=False)
+        integration = apigw.LambdaIntegration(self.entry_point(config), proxy=True, allow_test_invoke=False)
         for route in ROUTES:
             resource = self.api.root.resource_for_path(route.path)
             parameters = {f"method.request.path.{name}": True for name in _path_parameters(route.path)}
@@ -189,6 +204,27 @@ class IntakeApi(Construct):
             web_acl_arn=self.web_acl.attr_arn,
         )
 
+    def entry_point(self, config: LaporConfig) -> lambda_.IFunction:
+        """What API Gateway invokes: the function, or with ``-c snapStart=true`` its ``live`` alias.
+
+        SnapStart restores a snapshot taken after the module imports, but only of a published
+        version, so the integration must name a version (through an alias), never ``$LATEST``. Each
+        deploy publishes a new version when the code or configuration changed (docs/decisions.md).
+        """
+        if not config.snap_start:
+            return self.handler.function
+        cfn = self.handler.function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        cfn.snap_start = lambda_.CfnFunction.SnapStartProperty(apply_on="PublishedVersions")
+        self.alias = lambda_.Alias(
+            self,
+            "Live",
+            alias_name="live",
+            version=self.handler.function.current_version,
+            description="The version API Gateway invokes (SnapStart restores published versions only)",
+        )
+        return self.alias
+
     def _gateway_responses(self, config: LaporConfig) -> None:
         """JSON errors from API Gateway itself; CORS headers on them when a single origin is configured."""
         headers = {}
@@ -200,13 +236,26 @@ class IntakeApi(Construct):
         ):
             self.api.add_gateway_response(name, type=response_type, response_headers=headers or None)
         # An undeclared path is "not found", not API Gateway's "Missing Authentication Token" 403.
-        self.api.add_gateway_response(
-            "NotFound",
-            type=apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-            status_code="404",
-            response_headers=headers or None,
-            templates={"application/json": json.dumps({"message": "Not found"})},
-        )
+        # API Gateway answers these before any function runs, so it cannot read Accept-Language:
+        # they are worded in both languages, from the same catalogue.
+        for name, response_type, status, message_id in (
+            ("NotFound", apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, "404", "route_not_found"),
+            ("Unauthorized", apigw.ResponseType.UNAUTHORIZED, "401", "sign_in"),
+        ):
+            self.api.add_gateway_response(
+                name,
+                type=response_type,
+                status_code=status,
+                response_headers=headers or None,
+                templates={"application/json": _refusal_template(message_id)},
+            )
+
+
+def _refusal_template(message_id: str) -> str:
+    """An API Gateway response body in the API's error shape, worded in both languages."""
+    return json.dumps(
+        {"message": bilingual(message_id), "code": message_id, "errors": []}, ensure_ascii=False
+    )
 
 
 def _path_parameters(path: str) -> list[str]:

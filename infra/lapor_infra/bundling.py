@@ -3,8 +3,15 @@
 The layer asset is a directory holding ``python/`` (Lambda mounts it at /opt/python) with the shared
 package ``lapor`` and the third-party runtime dependencies from ``[project].dependencies`` in
 pyproject.toml, pinned by ``constraints.txt`` when it exists. Wheels are chosen for the function's
-architecture and Python version (never the build machine's), binary-only so nothing is compiled
+architecture and Python version (never the build machine's), binary-only so nothing is built
 here. boto3 and its family come with the Lambda runtime and are removed if a dependency pulls them.
+
+Then every module is compiled to bytecode by an interpreter of the runtime's own minor version
+(``lapor_infra.interpreters``), with ``--invalidation-mode unchecked-hash``: Lambda's /opt is
+read-only, so without bytecode every cold start compiles the whole layer again (about twice the
+import time), and timestamp-checked bytecode would be rejected because CDK zips every file with a
+1980 modification time. Unchecked-hash bytecode is trusted as it is; the layer hash covers the
+sources, so changed sources always mean a new layer with fresh bytecode.
 """
 
 from __future__ import annotations
@@ -32,10 +39,28 @@ def runtime_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
         return list(tomllib.load(handle)["project"]["dependencies"])
 
 
+def imaging_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
+    """The attachments function's own layer: ``[project.optional-dependencies].imaging`` (Pillow)."""
+    return extra_dependencies("imaging", pyproject)
+
+
 def extra_dependencies(extra: str, pyproject: Path = c.PYPROJECT) -> list[str]:
-    """The requirement strings of one ``[project.optional-dependencies]`` group (a job's own layer)."""
+    """The requirement strings of one ``[project.optional-dependencies]`` group (a function's own layer)."""
     with pyproject.open("rb") as handle:
         return list(tomllib.load(handle)["project"]["optional-dependencies"][extra])
+
+
+def newer_glibc_platform(architecture: lambda_.Architecture = c.ARCHITECTURE) -> str:
+    """manylinux_2_28 for the functions' architecture: numpy, matplotlib and pyarrow publish only
+    those wheels for Python 3.14; Lambda's Python 3.14 runtime is Amazon Linux 2023 (glibc 2.34)."""
+    return pip_platform(architecture).replace("manylinux2014", "manylinux_2_28")
+
+
+# Parts of wheels a function never loads: C headers, Cython sources, bundled test suites.
+_UNUSED_IN_LAMBDA = ("include", "tests", "*.pxd", "*.pyx", "*.pxi")
+
+
+COMPILE_MODE = "unchecked-hash"
 
 
 def python_version(runtime: lambda_.Runtime = c.RUNTIME) -> str:
@@ -47,14 +72,34 @@ def pip_platform(architecture: lambda_.Architecture = c.ARCHITECTURE) -> str:
     return c.PIP_PLATFORMS[architecture.name]
 
 
-def pip_command(
-    target: Path, requirements: list[str] | None = None, *, newer_glibc: bool = False
-) -> list[str]:
-    """The pip invocation that fills ``target`` with ``requirements`` (default: the runtime ones) for Lambda.
+def compile_command(target: Path, interpreter: str, *, mount: str = c.LAYER_MOUNT) -> list[str]:
+    """Bytecode for every module under ``target``, recorded as living under ``mount`` (tracebacks)."""
+    return [
+        interpreter,
+        "-m",
+        "compileall",
+        "-q",
+        "-j",
+        "0",
+        "--invalidation-mode",
+        COMPILE_MODE,
+        "-s",
+        str(target),
+        "-p",
+        mount,
+        str(target),
+    ]
 
-    ``newer_glibc`` also accepts manylinux_2_28 wheels (numpy, matplotlib and pyarrow publish only
-    those for Python 3.14); Lambda's Python 3.14 runtime is Amazon Linux 2023, glibc 2.34.
-    """
+
+def pip_command(
+    target: Path,
+    *,
+    platform: str | None = None,
+    requirements: list[str] | None = None,
+    more_platforms: tuple[str, ...] = (),
+) -> list[str]:
+    """The pip invocation that fills ``target`` with ``requirements`` (default: the runtime
+    dependencies) for Lambda; ``more_platforms`` are also accepted wheel tags."""
     command = [
         sys.executable,
         "-m",
@@ -63,9 +108,9 @@ def pip_command(
         "--quiet",
         "--disable-pip-version-check",
         "--no-input",
-        *(["--platform", pip_platform().replace("manylinux2014", "manylinux_2_28")] if newer_glibc else []),
+        *(part for extra in more_platforms for part in ("--platform", extra)),
         "--platform",
-        pip_platform(),
+        platform or pip_platform(),
         "--implementation",
         "cp",
         "--python-version",
@@ -88,7 +133,8 @@ def layer_hash() -> str:
     the target platform or this bundling code produces a new asset.
     """
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for part in (python_version(), pip_platform(), *runtime_dependencies(), *c.RUNTIME_PROVIDED):
+    bytecode = f"{COMPILE_MODE}:{python_version()}" if c.PYTHON_BUILD.compiles else "no-bytecode"
+    for part in (python_version(), pip_platform(), bytecode, *runtime_dependencies(), *c.RUNTIME_PROVIDED):
         digest.update(part.encode() + b"\0")
     if c.CONSTRAINTS.is_file():
         digest.update(c.CONSTRAINTS.read_bytes())
@@ -99,32 +145,31 @@ def layer_hash() -> str:
     return digest.hexdigest()
 
 
-def build_layer(output_dir: Path) -> None:
-    """Fill ``output_dir`` with ``python/`` = third-party wheels + the ``lapor`` package."""
-    target = _install(output_dir, None)
-    shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
+def build_layer(
+    output_dir: Path,
+    *,
+    platform: str | None = None,
+    interpreter: str | None = c.PYTHON_BUILD.interpreter,
+    requirements: list[str] | None = None,
+    more_platforms: tuple[str, ...] = (),
+    trim: bool = False,
+) -> None:
+    """Fill ``output_dir`` with ``python/`` = third-party wheels + the ``lapor`` package, compiled.
 
-
-# Parts of wheels a function never loads: C headers, Cython sources, bundled test suites.
-_UNUSED_IN_LAMBDA = ("include", "tests", "*.pxd", "*.pyx", "*.pxi")
-
-
-def build_extra_layer(output_dir: Path, extra: str) -> None:
-    """Fill ``output_dir`` with ``python/`` = the wheels of one optional-dependency group, trimmed."""
-    target = _install(output_dir, extra_dependencies(extra), newer_glibc=True)
-    for pattern in _UNUSED_IN_LAMBDA:
-        for path in list(target.rglob(pattern)):
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            elif path.exists():
-                path.unlink()
-
-
-def _install(output_dir: Path, requirements: list[str] | None, *, newer_glibc: bool = False) -> Path:
+    ``platform`` (pip's, default the functions' architecture) and ``interpreter`` (the compiler,
+    default the runtime's; None skips bytecode) let the cold-import benchmark build the very same
+    layer for this machine. With ``requirements`` (the imaging layer) only those wheels are bundled:
+    the ``lapor`` package comes from the common layer. ``trim`` drops what a function never loads
+    (headers, Cython sources, bundled test suites: a fifth of pyarrow).
+    """
     target = output_dir / "python"
     target.mkdir(parents=True, exist_ok=True)
-    command = pip_command(target, requirements, newer_glibc=newer_glibc)
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(  # noqa: S603
+        pip_command(target, platform=platform, requirements=requirements, more_platforms=more_platforms),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"layer bundling: pip failed ({result.returncode}):\n{result.stderr[-4000:]}")
     for name in c.RUNTIME_PROVIDED:
@@ -135,15 +180,47 @@ def _install(output_dir: Path, requirements: list[str] | None, *, newer_glibc: b
                 )
                 shutil.rmtree(path)
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts are of no use in a layer
-    return target
+    if requirements is None:
+        shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
+    for stale in list(target.rglob("__pycache__")):  # wheels may ship bytecode of another Python
+        shutil.rmtree(stale, ignore_errors=True)
+    for pattern in _UNUSED_IN_LAMBDA if trim else ():
+        for path in list(target.rglob(pattern)):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink()
+    if interpreter is None:
+        return
+    result = subprocess.run(compile_command(target, interpreter), capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"layer bundling: compileall failed ({result.returncode}):\n{(result.stdout + result.stderr)[-4000:]}"
+        )
 
 
 @jsii.implements(cdk.ILocalBundling)
 class LocalLayerBundling:
     """CDK's hook for bundling on the build machine; Docker is never needed (nor used)."""
 
+    def __init__(
+        self,
+        requirements: list[str] | None = None,
+        *,
+        more_platforms: tuple[str, ...] = (),
+        trim: bool = False,
+    ) -> None:
+        self.requirements = requirements
+        self.more_platforms = more_platforms
+        self.trim = trim
+
     def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
-        build_layer(Path(output_dir))
+        build_layer(
+            Path(output_dir),
+            requirements=self.requirements,
+            more_platforms=self.more_platforms,
+            trim=self.trim,
+        )
         return True
 
 
@@ -161,22 +238,34 @@ def layer_code() -> lambda_.Code:
     )
 
 
-@jsii.implements(cdk.ILocalBundling)
-class LocalExtraLayerBundling:
-    """Local bundling of one optional-dependency group (no Docker)."""
-
-    def __init__(self, extra: str) -> None:
-        self.extra = extra
-
-    def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
-        build_extra_layer(Path(output_dir), self.extra)
-        return True
-
-
-def extra_layer_code(extra: str) -> lambda_.Code:
-    """A job layer's code asset: the ``extra`` group's wheels, keyed by what decides them."""
+def imaging_layer_code() -> lambda_.Code:
+    """The attachments function's layer (Pillow, compiled like the common one), bundled locally."""
+    requirements = imaging_dependencies()
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for part in (extra, python_version(), pip_platform(), *extra_dependencies(extra)):
+    bytecode = f"{COMPILE_MODE}:{python_version()}" if c.PYTHON_BUILD.compiles else "no-bytecode"
+    for part in (python_version(), pip_platform(), bytecode, *requirements):
+        digest.update(part.encode() + b"\0")
+    if c.CONSTRAINTS.is_file():
+        digest.update(c.CONSTRAINTS.read_bytes())
+    return lambda_.Code.from_asset(
+        str(c.IMAGING_LAYER_DIR),
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=digest.hexdigest(),
+        bundling=cdk.BundlingOptions(
+            image=cdk.DockerImage.from_registry("unused"),
+            local=LocalLayerBundling(requirements),
+            command=["false"],
+        ),
+    )
+
+
+def job_layer_code(extra: str) -> lambda_.Code:
+    """A monthly job's layer (``charts`` or ``parquet``): the group's wheels, trimmed and compiled."""
+    requirements = extra_dependencies(extra)
+    more = (newer_glibc_platform(),)
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    bytecode = f"{COMPILE_MODE}:{python_version()}" if c.PYTHON_BUILD.compiles else "no-bytecode"
+    for part in (extra, python_version(), pip_platform(), *more, bytecode, *requirements):
         digest.update(part.encode() + b"\0")
     if c.CONSTRAINTS.is_file():
         digest.update(c.CONSTRAINTS.read_bytes())
@@ -186,7 +275,7 @@ def extra_layer_code(extra: str) -> lambda_.Code:
         asset_hash=digest.hexdigest(),
         bundling=cdk.BundlingOptions(
             image=cdk.DockerImage.from_registry("unused"),
-            local=LocalExtraLayerBundling(extra),
+            local=LocalLayerBundling(requirements, more_platforms=more, trim=True),
             command=["false"],
         ),
     )

@@ -31,6 +31,13 @@ _LOG_RETENTION = {
 }
 
 
+# Stages that serve the public: they may not be deployed without someone receiving their alarms.
+PRODUCTION_STAGES = frozenset({"prod"})
+# Account-level things (SES identity, SNS SMS delivery-status logging) are per account and region:
+# one stage creates them, every other stage in that account and region uses the existing ones.
+OWNERSHIP = ("create", "existing")
+
+
 class ConfigError(ValueError):
     """A context value the stack cannot be built from; the message names the key."""
 
@@ -57,6 +64,9 @@ class LaporConfig:
     waf_submit_rate_limit: int
     log_retention_days: int
     log_level: str
+    ses_identity: str = "create"
+    sms_delivery_status: str = "create"
+    snap_start: bool = False
 
     @property
     def sender_domain(self) -> str:
@@ -84,6 +94,12 @@ class LaporConfig:
         alarm_email = _text(get, "alarmEmail", "") or None
         if alarm_email and not _EMAIL.match(alarm_email):
             raise ConfigError(f"context 'alarmEmail' is not an email address: {alarm_email!r}")
+        if stage in PRODUCTION_STAGES and not alarm_email:
+            raise ConfigError(
+                f"context 'alarmEmail' is required for stage {stage!r}: without it the alarms (dead "
+                "letters, delivery configuration errors, failed SMS, SLA runs) reach nobody. Deploy with "
+                "-c alarmEmail=ops@your.agency.go.id (the address confirms the subscription once)."
+            )
         origins = _origins(get("corsOrigins"))
         public_url = _text(get, "publicUrl", "https://lapor.example.go.id").rstrip("/")
         if not public_url.startswith(("https://", "http://")):
@@ -92,9 +108,11 @@ class LaporConfig:
         if retention not in _LOG_RETENTION:
             raise ConfigError(f"context 'logRetentionDays' must be one of {sorted(_LOG_RETENTION)}")
         try:
-            sms_max_price = Decimal(str(get("smsMaxPrice") if get("smsMaxPrice") is not None else "0.10"))
+            sms_max_price = Decimal(str(get("smsMaxPrice") if get("smsMaxPrice") is not None else "0.50"))
         except InvalidOperation:
             raise ConfigError("context 'smsMaxPrice' must be a decimal number of USD") from None
+        if not sms_max_price.is_finite() or sms_max_price <= 0:
+            raise ConfigError("context 'smsMaxPrice' must be a positive number of USD per message part")
         log_level = _text(get, "logLevel", "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"context 'logLevel' must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -117,12 +135,23 @@ class LaporConfig:
             waf_submit_rate_limit=_int(get, "wafSubmitRateLimit", 300, 100, 2_000_000_000),
             log_retention_days=retention,
             log_level=log_level,
+            ses_identity=_choice(get, "sesIdentity", OWNERSHIP),
+            sms_delivery_status=_choice(get, "smsDeliveryStatus", OWNERSHIP),
+            snap_start=_bool(get, "snapStart", False),
         )
 
 
 def _text(get: Any, key: str, default: str) -> str:
     value = get(key)
     return default if value is None else str(value).strip()
+
+
+def _choice(get: Any, key: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first is the default)."""
+    value = _text(get, key, choices[0]).lower()
+    if value not in choices:
+        raise ConfigError(f"context {key!r} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _int(get: Any, key: str, default: int, low: int, high: int) -> int:

@@ -12,17 +12,25 @@ from pathlib import Path
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 
+from lapor_infra.interpreters import python_build
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 LAYER_DIR = REPO_ROOT / "layers" / "common"
+# The imaging layer has no source of its own (only Pillow's wheels); its asset starts from here.
+IMAGING_LAYER_DIR = REPO_ROOT / "layers" / "imaging"
 SHARED_PACKAGE_DIR = LAYER_DIR / "python" / "lapor"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 CONSTRAINTS = REPO_ROOT / "constraints.txt"
 
-# The newest Python Lambda offers in this aws-cdk-lib, on Graviton. Bundling derives its pip
+# The newest Python Lambda offers in this aws-cdk-lib for which this machine has an interpreter to
+# compile the layer's bytecode (lapor_infra.interpreters), on Graviton. Bundling derives its pip
 # ``--python-version`` and ``--platform`` from these two, so they cannot disagree.
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+PYTHON_BUILD = python_build()
+RUNTIME = PYTHON_BUILD.runtime
 ARCHITECTURE = lambda_.Architecture.ARM_64
+# Where Lambda mounts a layer's python/ folder: the paths recorded in the bytecode (tracebacks).
+LAYER_MOUNT = "/opt/python"
 PIP_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 # Provided by the Lambda runtime; never bundled (a second botocore in the layer would shadow it).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
@@ -101,7 +109,24 @@ EXPORT = FunctionSpec(
     Duration.minutes(15),
     "Lapor monthly open-data export: anonymized reports as Parquet for Athena",
 )
-ALL_FUNCTIONS = (INTAKE, ROUTE, SLA_CHECK, NOTIFY, TALLY, EVALUATION, EXPORT)
+SMS_STATUS = FunctionSpec(
+    "sms_status",
+    "sms_status_app",
+    256,
+    Duration.seconds(30),
+    "Lapor SMS delivery status: records SMS the carrier failed (SNS delivery-status log) on the report",
+)
+ATTACHMENTS = FunctionSpec(
+    "attachments",
+    "attachments_app",
+    1024,  # decoding a 10 MB photo takes memory, and CPU comes with it
+    Duration.seconds(60),
+    "Lapor attachments: strips EXIF/GPS from uploaded photos before officials can download them",
+)
+ALL_FUNCTIONS = (INTAKE, ROUTE, SLA_CHECK, NOTIFY, SMS_STATUS, ATTACHMENTS, TALLY, EVALUATION, EXPORT)
+# S3 invokes the attachments function asynchronously; Lambda retries a failed event this often.
+ATTACHMENTS_RETRY_ATTEMPTS = 2
+ATTACHMENTS_MAX_EVENT_AGE = Duration.hours(1)
 
 # Queues. The notify queue's visibility timeout must cover six function timeouts (AWS guidance for
 # SQS event sources), so a slow batch is never delivered twice while it is still running.
@@ -135,6 +160,10 @@ ATHENA_RESULTS_DAYS = 30
 SLA_RETRY_ATTEMPTS = 3
 SLA_MAX_EVENT_AGE = Duration.minutes(10)
 
+# Scheduler -> sla_check's calendar check: daily, 00:30 WIB.
+CALENDAR_CHECK_CRON = {"minute": "30", "hour": "0"}
+TIME_ZONE = "Asia/Jakarta"
+
 # Alarm thresholds.
 ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000  # reports must reach officials within seconds, not minutes
 NOTIFY_OLDEST_MESSAGE_ALARM_S = 15 * 60
@@ -153,6 +182,9 @@ OUTPUT_USER_POOL_CLIENT = "UserPoolClientId"
 OUTPUT_OPS_TOPIC = "OpsTopicArn"
 OUTPUT_DASHBOARD = "DashboardName"
 OUTPUT_SLA_FUNCTION = "SlaCheckFunctionName"
+OUTPUT_SMS_DELIVERY_ROLE = "SmsDeliveryStatusRoleArn"
+OUTPUT_API_ALIAS = "ApiFunctionAlias"
+OUTPUT_UPLOADS_BUCKET = "UploadsBucketName"
 OUTPUT_AGGREGATES_TABLE = "AggregatesTableName"
 OUTPUT_DATA_BUCKET = "DataBucketName"
 OUTPUT_EVALUATION_FUNCTION = "EvaluationFunctionName"

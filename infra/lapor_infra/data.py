@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -35,13 +35,43 @@ class Data(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.key.add_alias(f"alias/lapor-{stage}")
-        # CloudWatch alarms publish to the KMS-encrypted ops topic; SNS needs this key to do so.
+        stack = Stack.of(self)
+        # CloudWatch alarms publish to the KMS-encrypted ops topic; SNS needs this key to do so. Only
+        # alarms of this account may (the confused-deputy guard AWS recommends for service principals).
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToUseTheKey",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+        # Log groups that hold personal data (the API's access log: client IPs; SNS's SMS delivery
+        # status: phone numbers) are encrypted with this key: CloudWatch Logs of this region may use
+        # it for this account's log groups only.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsOfThisAccount",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
             )
         )
         self.reports = self._table(REPORTS)

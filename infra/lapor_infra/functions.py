@@ -14,6 +14,8 @@ from constructs import Construct
 from lapor.settings import ENVIRONMENT
 from lapor_infra import constants as c
 from lapor_infra.config import LaporConfig
+from lapor_infra.interpreters import lambda_python_minors
+from lapor_infra.nag import acknowledge
 
 _CODE_EXCLUDES = ["__pycache__", "*.pyc", "*.pyo", "tests", ".pytest_cache", ".mypy_cache"]
 # Variables Lambda and powertools read themselves, besides lapor.settings.ENVIRONMENT.
@@ -92,3 +94,12 @@ class LaporFunction(Construct):
             environment=variables,
         )
         self.log_group.grant_write(self.role)
+        newest = f"python3.{lambda_python_minors()[0]}"
+        if c.RUNTIME.name != newest:
+            acknowledge(
+                self.function,
+                "AwsSolutions-L1",
+                f"{c.RUNTIME.name}, not {newest}: the layer ships bytecode compiled by an interpreter of the "
+                "runtime's own minor version (halves the cold start), and this build machine has none for "
+                f"{newest}; the build picks {newest} by itself once one is installed (lapor_infra.interpreters).",
+            )

@@ -16,8 +16,13 @@ from aws_cdk import aws_sqs as sqs
 
 # Sending to a KMS-encrypted queue or topic: SQS/SNS generate a data key and may decrypt a cached one.
 KMS_SEND = ("kms:Decrypt", "kms:GenerateDataKey")
-# Reading and writing KMS-encrypted tables and sending to encrypted queues.
-KMS_ENCRYPT_DECRYPT = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+# Reading and writing KMS-encrypted tables (DynamoDB decrypts the table key under the caller's
+# credentials and encrypts items with it itself) and receiving from encrypted queues. No role calls
+# kms:Encrypt: no service Lapor uses asks for it on a caller's behalf.
+KMS_USE = ("kms:Decrypt",)
+# Reading and writing SSE-KMS objects in S3 (the uploads bucket): S3 decrypts on GET and generates a
+# data key on PUT under the caller's credentials; a presigned POST uses its signer's.
+KMS_S3 = ("kms:Decrypt", "kms:GenerateDataKey")
 
 
 def allow(
@@ -57,3 +62,14 @@ def key(role: iam.IRole, target: kms.IKey, actions: Sequence[str]) -> None:
 def send_to(role: iam.IRole, queue: sqs.IQueue) -> None:
     """SendMessage to one queue. Its KMS key needs ``KMS_SEND`` (or more), granted with ``key``."""
     allow(role, ["sqs:SendMessage"], [queue.queue_arn])
+
+
+# What Lambda's SQS poller calls with the function's role (AWS Lambda developer guide, "Execution
+# role permissions" for Amazon SQS); CDK's SqsEventSource would grant GetQueueUrl and
+# ChangeMessageVisibility on top.
+SQS_EVENT_SOURCE = ("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
+
+
+def consume(role: iam.IRole, queue: sqs.IQueue) -> None:
+    """What Lambda's SQS event source mapping needs to feed a function from ``queue``."""
+    allow(role, SQS_EVENT_SOURCE, [queue.queue_arn])

@@ -15,7 +15,9 @@ AGENCY_ATTRIBUTE = "agency"  # informational; the directory file stays authorita
 class Identity(Construct):
     """Officials sign in here; the API's authorizer accepts this pool's ID tokens."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: LaporConfig) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: LaporConfig, configuration_set_name: str
+    ) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
             self,
@@ -38,6 +40,16 @@ class Identity(Construct):
             mfa=cognito.Mfa.REQUIRED,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # Invitations and password resets through the stack's SES identity (DEVELOPER), from its
+            # sender: Cognito's own sender allows a few dozen mails a day from a foreign address,
+            # which `ops sync-officials` over a real directory exhausts.
+            email=cognito.UserPoolEmail.with_ses(
+                from_email=config.sender_email,
+                from_name="LAPOR!",
+                ses_region=config.region,
+                ses_verified_domain=config.sender_domain,
+                configuration_set_name=configuration_set_name,
+            ),
             feature_plan=cognito.FeaturePlan.PLUS,
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
             deletion_protection=True,

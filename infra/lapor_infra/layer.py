@@ -7,7 +7,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from lapor_infra import constants as c
-from lapor_infra.bundling import extra_layer_code, layer_code
+from lapor_infra.bundling import job_layer_code, layer_code
 
 
 class CommonLayer(Construct):
@@ -34,7 +34,7 @@ class JobLayer(Construct):
         self.layer = lambda_.LayerVersion(
             self,
             "Layer",
-            code=extra_layer_code(extra),
+            code=job_layer_code(extra),
             compatible_runtimes=[c.RUNTIME],
             compatible_architectures=[c.ARCHITECTURE],
             description=description,

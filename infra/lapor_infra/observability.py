@@ -89,6 +89,20 @@ class Observability(Construct):
             c.NOTIFY_OLDEST_MESSAGE_ALARM_S,
             "notifications wait more than 15 minutes",
         )
+        # The SLA checker re-enqueues messages that never went out (lapor.app.redrive): each one is a
+        # loss somewhere between the router and the notifier, healed but worth an operator's look.
+        self._alarm(
+            "NotificationsRedriven",
+            _lapor_metric("NotificationsRedriven"),
+            1,
+            "messages were lost on the way to the notifier and enqueued again by the SLA checker",
+        )
+        self._alarm(
+            "NotificationsAbandoned",
+            _lapor_metric("NotificationsAbandoned"),
+            1,
+            "messages were never delivered after every re-drive: see the report's timeline",
+        )
         server_errors = api.deployment_stage.metric_server_error(period=FIVE_MINUTES, statistic="Sum")
         self._alarm("Api5xx", server_errors, 1, "the API answered 5xx (the contract says never)")
         sms_spend = cloudwatch.Metric(
@@ -112,6 +126,51 @@ class Observability(Construct):
         self._alarm(
             "SesBounceRate", bounce_rate, 0.05, "SES bounce rate above 5% (SES reviews accounts at 5%)"
         )
+
+        # What the functions report about deliveries and the calendar (powertools metrics, by service).
+        for construct_id, metric_name, threshold, period, description in (
+            (
+                "DeliveryConfigurationErrors",
+                "DeliveryConfigurationErrors",
+                1,
+                FIVE_MINUTES,
+                "the deployment cannot send (access denied, SES sandbox recipient, paused sending): "
+                "messages are recorded undeliverable until it is fixed",
+            ),
+            (
+                "SmsDeliveryFailures",
+                "SmsDeliveryFailures",
+                1,
+                Duration.hours(1),
+                "carriers failed SMS that SNS accepted (max price, blocked or unreachable numbers)",
+            ),
+            (
+                "MailAwaitingSenderVerification",
+                "NotificationsAwaitingSenderVerification",
+                1,
+                Duration.hours(1),
+                "email waits for the sender domain's DKIM verification in SES (publish the SesDkimRecord "
+                "outputs in DNS)",
+            ),
+            (
+                "CalendarWithoutJointLeave",
+                "CalendarYearsWithoutJointLeave",
+                1,
+                Duration.days(1),
+                "the holiday calendar lacks this or next year's cuti bersama: add the decree's days to the "
+                "directory's calendar.extra_holidays (docs/operations.md)",
+            ),
+        ):
+            metric = cloudwatch.Metric(
+                namespace=c.METRICS_NAMESPACE,
+                metric_name=metric_name,
+                dimensions_map={"service": c.SERVICE_NAME},
+                statistic=cloudwatch.Stats.MAXIMUM
+                if metric_name.startswith("Calendar")
+                else cloudwatch.Stats.SUM,
+                period=period,
+            )
+            self._alarm(construct_id, metric, threshold, description)
 
         self.dashboard = self._dashboard(
             config, api, functions, stream_consumer, dead_letter_queues, notify_queue
@@ -248,3 +307,14 @@ class Observability(Construct):
             ),
         )
         return dashboard
+
+
+def _lapor_metric(name: str) -> cloudwatch.Metric:
+    """One of the functions' own metrics (powertools publishes them with the ``service`` dimension)."""
+    return cloudwatch.Metric(
+        namespace=c.METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": c.SERVICE_NAME},
+        statistic=cloudwatch.Stats.SUM,
+        period=FIVE_MINUTES,
+    )

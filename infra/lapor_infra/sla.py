@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnResource, Duration, Stack, aws_iam
+from aws_cdk import CfnResource, Duration, Stack, TimeZone, aws_iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
 
-from lapor.adapters.schema import DUE_INDEX
+from lapor.adapters.schema import DUE_INDEX, UNDELIVERED_INDEX
+from lapor.app.calendar_check import CALENDAR_CHECK
 from lapor_infra import constants as c
 from lapor_infra import iam
 from lapor_infra.config import LaporConfig
@@ -46,15 +47,20 @@ class SlaSchedule(Construct):
         role = self.handler.role
         # Due reports come from the index; each is re-read and escalated or auto-closed with a
         # conditional write, so a run that overlaps another never escalates twice. Escalation messages
-        # ride in the report's outbox (the router relays them), so sla_check never sends to the queue.
+        # ride in the report's outbox (the router relays them). The re-drive reads reports with
+        # messages in doubt from the undelivered index and their sent markers (a Query of the
+        # report's partition), then drops or updates the pending-messages item and re-enqueues
+        # what never went out: the only messages sla_check sends to the queue itself.
         iam.table(
             role,
             data.reports,
-            ["GetItem", "Query", "PutItem", "UpdateItem"],
-            query_indexes=[DUE_INDEX],
+            ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
+            query_indexes=[DUE_INDEX, UNDELIVERED_INDEX],
         )
-        iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
-        iam.key(role, data.key, iam.KMS_ENCRYPT_DECRYPT)
+        # Escalations change no official's open-report counter, so the directory is only read.
+        iam.table(role, data.directory, ["GetItem"])
+        iam.send_to(role, notify_queue.queue)
+        iam.key(role, data.key, iam.KMS_SEND)
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
         # A failed run is not retried by Lambda: the next scheduled run picks up the same due items.
         self.handler.function.configure_async_invoke(retry_attempts=0, max_event_age=Duration.minutes(5))
@@ -94,6 +100,25 @@ class SlaSchedule(Construct):
                 input=scheduler.ScheduleTargetInput.from_object({}),
                 retry_attempts=c.SLA_RETRY_ATTEMPTS,
                 max_event_age=c.SLA_MAX_EVENT_AGE,
+                dead_letter_queue=self.dlq,
+                role=self.scheduler_role,
+            ),
+        )
+        # Once a day the same function checks the holiday calendar instead: a metric that counts the
+        # years (this one, and from 1 October the next) whose government joint-leave days
+        # (cuti bersama) the calendar does not know yet; an alarm watches it.
+        self.calendar_schedule = scheduler.Schedule(
+            self,
+            "CalendarCheck",
+            description=f"Lapor {config.stage}: daily check that the holiday calendar knows the joint-leave days",
+            schedule=scheduler.ScheduleExpression.cron(
+                **c.CALENDAR_CHECK_CRON, time_zone=TimeZone.ASIA_JAKARTA
+            ),
+            target=targets.LambdaInvoke(
+                self.handler.function,
+                input=scheduler.ScheduleTargetInput.from_object({"check": CALENDAR_CHECK}),
+                retry_attempts=c.SLA_RETRY_ATTEMPTS,
+                max_event_age=Duration.hours(1),
                 dead_letter_queue=self.dlq,
                 role=self.scheduler_role,
             ),

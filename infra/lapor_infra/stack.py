@@ -14,10 +14,11 @@ from lapor_infra.config import LaporConfig
 from lapor_infra.data import Data
 from lapor_infra.identity import Identity
 from lapor_infra.layer import CommonLayer
-from lapor_infra.notifications import Notifications, NotifyQueue
+from lapor_infra.notifications import Notifications, NotifyQueue, Sender, SmsDeliveryStatus
 from lapor_infra.observability import Observability
 from lapor_infra.router import Router
 from lapor_infra.sla import SlaSchedule
+from lapor_infra.uploads import Uploads
 
 
 class LaporStack(Stack):
@@ -31,14 +32,31 @@ class LaporStack(Stack):
         data = Data(self, "Data", stage=config.stage)
         layer = CommonLayer(self, "CommonLayer").layer
         queue = NotifyQueue(self, "NotifyQueue", data=data)
-        identity = Identity(self, "Identity", config=config)
+        sender = Sender(self, "Sender", config=config)
+        identity = Identity(
+            self,
+            "Identity",
+            config=config,
+            configuration_set_name=sender.configuration_set.configuration_set_name,
+        )
+        uploads = Uploads(self, "Uploads", config=config, data=data, layer=layer)
         intake = IntakeApi(
-            self, "IntakeApi", config=config, data=data, layer=layer, notify_queue=queue, identity=identity
+            self,
+            "IntakeApi",
+            config=config,
+            data=data,
+            layer=layer,
+            notify_queue=queue,
+            identity=identity,
+            uploads=uploads,
         )
         router = Router(self, "Router", config=config, data=data, layer=layer, notify_queue=queue)
         sla = SlaSchedule(self, "SlaSchedule", config=config, data=data, layer=layer, notify_queue=queue)
         notifications = Notifications(
-            self, "Notifications", config=config, data=data, layer=layer, notify_queue=queue
+            self, "Notifications", config=config, data=data, layer=layer, notify_queue=queue, sender=sender
+        )
+        sms_status = SmsDeliveryStatus(
+            self, "SmsDeliveryStatus", config=config, data=data, layer=layer, notify_queue=queue
         )
         tally = Tally(self, "Tally", config=config, data=data, layer=layer, notify_queue=queue)
         open_data = OpenData(self, "OpenData", config=config, data=data)
@@ -49,7 +67,7 @@ class LaporStack(Stack):
             data=data,
             layer=layer,
             notify_queue=queue,
-            notifications=notifications,
+            sender=sender,
             open_data=open_data,
         )
         observability = Observability(
@@ -63,6 +81,8 @@ class LaporStack(Stack):
                 router.handler,
                 sla.handler,
                 notifications.handler,
+                sms_status.handler,
+                uploads.handler,
                 tally.handler,
                 jobs.evaluation,
                 jobs.export,
@@ -98,6 +118,7 @@ class LaporStack(Stack):
                 "sla_check function (operator re-runs)",
             ),
             c.OUTPUT_USER_POOL: (identity.user_pool.user_pool_id, "Officials' Cognito user pool"),
+            c.OUTPUT_UPLOADS_BUCKET: (uploads.bucket.bucket_name, "Reporters' attachments (private)"),
             c.OUTPUT_AGGREGATES_TABLE: (data.aggregates.table_name, "Statistics and evaluation counters"),
             c.OUTPUT_DATA_BUCKET: (open_data.bucket.bucket_name, "Evaluations and open data"),
             c.OUTPUT_EVALUATION_FUNCTION: (
@@ -123,11 +144,20 @@ class LaporStack(Stack):
             ),
             c.OUTPUT_DASHBOARD: (observability.dashboard.dashboard_name, "CloudWatch dashboard"),
         }
+        if sms_status.role is not None:
+            outputs[c.OUTPUT_SMS_DELIVERY_ROLE] = (
+                sms_status.role.role_arn,
+                "Role SNS writes SMS delivery status with (set in the account's SMS settings by this stack)",
+            )
+        if config.snap_start:
+            outputs[c.OUTPUT_API_ALIAS] = (intake.alias.function_arn, "API function alias (SnapStart)")
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)
+        if sender.identity is None:
+            return  # an existing identity: its DKIM records were published when it was created
         for index in range(1, 4):
-            name = getattr(notifications.identity, f"dkim_dns_token_name{index}")
-            value = getattr(notifications.identity, f"dkim_dns_token_value{index}")
+            name = getattr(sender.identity, f"dkim_dns_token_name{index}")
+            value = getattr(sender.identity, f"dkim_dns_token_value{index}")
             CfnOutput(
                 self,
                 f"SesDkimRecord{index}",

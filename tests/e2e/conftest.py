@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 import urllib.error
@@ -17,6 +18,19 @@ import pytest
 from local.child import LocalProcess, start_local_stack
 
 ROOT = Path(__file__).resolve().parents[2]
+# Debian's Chromium, as the browser tests drive it (never `playwright install`).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 TEST_DIRECTORY = ROOT / "tests" / "data" / "directory.test.yaml"
 
 

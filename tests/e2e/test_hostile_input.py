@@ -587,13 +587,31 @@ def test_static_pages_are_still_served(hostile: LoggedStack):
         ("DELETE", "/categories"),
         ("POST", "/stats"),
         ("POST", "/openapi.json"),
-        ("OPTIONS", "/reports"),
         ("GET", "/_local/token"),
     ],
 )
 def test_wrong_methods_are_client_errors(hostile: LoggedStack, method: str, path: str):
     body = json.dumps(VALID) if method in ("PUT", "PATCH", "POST") else None
     assert_client_error(send(hostile, method, path, body))
+
+
+def test_a_preflight_is_answered_only_for_allowed_origins(hostile: LoggedStack):
+    # OPTIONS is a CORS preflight (the stack runs with CORS on, as deployed): 204, and the allow
+    # headers only for an allowed origin (the stack's own, under "localhost" too)
+    url = urlsplit(hostile.http.base)
+    allowed = f"http://localhost:{url.port}"
+    for origin, expected in ((allowed, allowed), ("https://evil.example", None)):
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        try:
+            connection.request(
+                "OPTIONS", "/reports", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+            )
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        assert response.status == 204
+        assert response.getheader("Access-Control-Allow-Origin") == expected
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "QUERY", "FOO"])

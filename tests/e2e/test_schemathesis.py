@@ -36,7 +36,7 @@ CHECKS = (
 )
 MAX_EXAMPLES = 30
 SEED = 20261129
-OPERATIONS = 7  # GET/POST /reports…, /categories, /stats, /inbox, feedback, actions
+OPERATIONS = 11  # GET/POST /reports…, /categories, /regions, /messages, /uploads, /stats, /inbox, feedback, actions, attachments
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,49 @@ def test_cli_strings_are_parsed() -> None:
     assert config.sms_max_price == Decimal("0.05")
 
 
+def test_production_without_alarm_email_stops_the_synth_with_a_clear_message() -> None:
+    # Given a production stage and no one to receive its alarms
+    with pytest.raises(ConfigError) as caught:
+        LaporConfig.from_mapping({"stage": "prod"}.get)
+    # Then the message names the key and says how to set it
+    assert "alarmEmail" in str(caught.value) and "-c alarmEmail=" in str(caught.value)
+    assert (
+        LaporConfig.from_mapping({"stage": "prod", "alarmEmail": "ops@lapor.example.go.id"}.get).stage
+        == "prod"
+    )
+
+
+def test_account_level_resources_can_be_imported() -> None:
+    config = LaporConfig.from_mapping(
+        {"sesIdentity": "existing", "smsDeliveryStatus": "EXISTING", "snapStart": "true"}.get
+    )
+    assert (config.ses_identity, config.sms_delivery_status, config.snap_start) == (
+        "existing",
+        "existing",
+        True,
+    )
+    defaults = LaporConfig.from_mapping(load_app_module().default_context().get)
+    assert (defaults.ses_identity, defaults.sms_delivery_status, defaults.snap_start) == (
+        "create",
+        "create",
+        False,
+    )
+
+
+def test_default_sms_max_price_covers_a_message_to_indonesia() -> None:
+    # Given the dated price table the cost benchmark uses
+    from bench.prices import PRICES
+
+    # Then cdk.json's max price per message part is above the price of one part to Indonesia
+    default = LaporConfig.from_mapping(load_app_module().default_context().get).sms_max_price
+    assert default >= Decimal(str(PRICES.sms_indonesia_per_part_usd))
+
+
 @pytest.mark.parametrize(
     "given",
     [
+        {"sesIdentity": "reuse"},
+        {"smsMaxPrice": "0"},
         {"corsOrigins": "*"},
         {"dueShards": "0"},
         {"senderEmail": "nobody"},
@@ -59,10 +99,12 @@ def test_bad_context_names_the_key(given: dict[str, str]) -> None:
 
 
 def test_pip_targets_lambda_not_this_machine(tmp_path) -> None:
+    from lapor_infra.interpreters import python_build
+
     command = pip_command(tmp_path)
     joined = " ".join(command)
     assert "--platform manylinux2014_aarch64" in joined
-    assert "--python-version 3.14" in joined
+    assert f"--python-version {python_build().version}" in joined
     assert "--implementation cp" in joined
     assert "--only-binary=:all:" in command
     assert "--no-compile" in command

@@ -4,13 +4,21 @@ event sources, encryption, least privilege and alarms."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match
 
-from lapor.adapters.schema import ALL_TABLES, DIRECTORY, DUE_INDEX, IDEMPOTENCY, REPORTS, TableSpec
+from lapor.adapters.schema import (
+    ALL_TABLES,
+    DIRECTORY,
+    DUE_INDEX,
+    IDEMPOTENCY,
+    REPORTS,
+    UNDELIVERED_INDEX,
+    TableSpec,
+)
 from lapor.settings import ENVIRONMENT
 from tests.infra.conftest import Synth
 
@@ -22,16 +30,21 @@ FUNCTIONS = {
     "tally": "TallyFunction",
     "evaluation": "MonthlyJobsEvaluationFunction",
     "export": "MonthlyJobsExportFunction",
+    "sms_status": "SmsDeliveryStatusFunction",
+    "attachments": "UploadsFunction",
 }
 PUBLIC_ROUTES = {
     ("POST", "/reports"),
     ("GET", "/reports/{id}"),
     ("GET", "/categories"),
+    ("GET", "/regions"),
+    ("GET", "/messages"),
+    ("POST", "/uploads"),
     ("GET", "/stats"),
     ("GET", "/openapi.json"),
     ("POST", "/reports/{id}/feedback"),
 }
-OFFICIAL_ROUTES = {("GET", "/inbox"), ("POST", "/reports/{id}/actions")}
+OFFICIAL_ROUTES = {("GET", "/inbox"), ("POST", "/reports/{id}/actions"), ("GET", "/reports/{id}/attachments")}
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -92,7 +105,7 @@ def test_reports_stream_carries_old_and_new_images(synth: Synth) -> None:
     assert (
         _table(synth, REPORTS)["Properties"]["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     )
-    assert {index.name for index in REPORTS.indexes} == {"inbox", "due", "period"}
+    assert {index.name for index in REPORTS.indexes} == {"inbox", "due", "period", "undelivered", "sms"}
 
 
 @pytest.mark.parametrize("spec", ALL_TABLES, ids=lambda spec: spec.logical_id)
@@ -149,42 +162,49 @@ def test_queues_and_topics_refuse_plain_http(synth: Synth) -> None:
 # ---- functions ----------------------------------------------------------------------------------
 
 
-def _newest_python_runtime() -> str:
-    versions = [
-        tuple(int(part) for part in name.removeprefix("PYTHON_").split("_"))
-        for name in dir(lambda_.Runtime)
-        if name.startswith("PYTHON_3_")
-    ]
-    major, minor = max(versions)
-    return f"python{major}.{minor}"
+def lapor_functions(synth: Synth) -> dict[str, dict[str, Any]]:
+    """Lapor's own functions (CDK's custom-resource provider is not one)."""
+    return {
+        name: function
+        for name, function in synth.of_type("AWS::Lambda::Function").items()
+        if function["Properties"].get("Handler", "").endswith("_app.lambda_handler")
+    }
 
 
-def test_every_function_runs_the_newest_python_on_arm64_with_tracing(synth: Synth) -> None:
-    functions = synth.of_type("AWS::Lambda::Function")
-    assert len(functions) == 7
+def test_every_function_runs_the_compilable_python_on_arm64_with_tracing(synth: Synth) -> None:
+    functions = lapor_functions(synth)
+    assert len(functions) == len(FUNCTIONS)
+    # Given the newest runtime this machine has an interpreter for (the layer's bytecode needs one):
+    # 3.13 from pyenv on these machines, 3.14 once an interpreter of it is installed
+    from lapor_infra.interpreters import interpreter_version, python_build
+
+    build = python_build()
+    assert build.compiles, "no interpreter of a Lambda Python runtime found: the layer has no bytecode"
+    assert interpreter_version(build.interpreter) == tuple(int(p) for p in build.version.split("."))
+    runtime = build.runtime.name
+    if any(Path.home().glob(".pyenv/versions/3.13.*")):
+        assert runtime in {"python3.13", "python3.14"}
     (layer_id, layer) = synth.one("AWS::Lambda::LayerVersion", "CommonLayer")
-    assert layer["Properties"]["CompatibleRuntimes"] == [_newest_python_runtime()]
-    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    for function in functions.values():
+    (imaging_id, imaging) = synth.one("AWS::Lambda::LayerVersion", "UploadsImagingLayer")
+    for found in (layer, imaging):
+        assert found["Properties"]["CompatibleRuntimes"] == [runtime]
+        assert found["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    for function_id, function in functions.items():
         props = function["Properties"]
-        assert props["Runtime"] == _newest_python_runtime() == "python3.14"
+        assert props["Runtime"] == runtime
         assert props["Architectures"] == ["arm64"]
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["Layers"][0] == {"Ref": layer_id}
-        assert 512 <= props["MemorySize"] <= 2048
+        assert 256 <= props["MemorySize"] <= 2048
         assert "LogGroup" in props["LoggingConfig"]
-    # The jobs' heavy libraries sit in their own layers, never on the API's or the stream's functions.
+    # Pillow only where photos are cleaned, matplotlib and pyarrow only in the monthly jobs: no other
+    # function's cold start loads them.
     charts_id, _ = synth.one("AWS::Lambda::LayerVersion", "MonthlyJobsChartsLayer")
     parquet_id, _ = synth.one("AWS::Lambda::LayerVersion", "MonthlyJobsParquetLayer")
-    layers_of = {
-        name: [ref["Ref"] for ref in synth.function(prefix)[1]["Properties"]["Layers"]]
-        for name, prefix in FUNCTIONS.items()
-    }
-    assert layers_of["evaluation"] == [layer_id, charts_id]
-    assert layers_of["export"] == [layer_id, parquet_id]
-    assert all(
-        layers == [layer_id] for name, layers in layers_of.items() if name not in ("evaluation", "export")
-    )
+    own = {"attachments": [imaging_id], "evaluation": [charts_id], "export": [parquet_id]}
+    for name, prefix in FUNCTIONS.items():
+        layers = [ref["Ref"] for ref in synth.function(prefix)[1]["Properties"]["Layers"]]
+        assert layers == [layer_id, *own.get(name, [])], name
 
 
 @pytest.mark.parametrize(
@@ -194,6 +214,8 @@ def test_every_function_runs_the_newest_python_on_arm64_with_tracing(synth: Synt
         ("route", "route_app.lambda_handler", 60),
         ("sla_check", "sla_check_app.lambda_handler", 60),
         ("notify", "notify_app.lambda_handler", 30),
+        ("sms_status", "sms_status_app.lambda_handler", 30),
+        ("attachments", "attachments_app.lambda_handler", 60),
     ],
 )
 def test_function_handlers_and_timeouts(synth: Synth, name: str, handler: str, timeout: int) -> None:
@@ -206,7 +228,7 @@ def test_each_function_has_its_own_role_without_managed_policies(synth: Synth) -
     roles = [
         synth.function(prefix)[1]["Properties"]["Role"]["Fn::GetAtt"][0] for prefix in FUNCTIONS.values()
     ]
-    assert len(set(roles)) == 7
+    assert len(set(roles)) == len(FUNCTIONS)
     for role in roles:
         assert "ManagedPolicyArns" not in synth.resources[role]["Properties"]
 
@@ -235,6 +257,7 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
             "LAPOR_SMS_ENABLED",
             "LAPOR_SMS_MAX_PRICE",
         },
+        "sms_status": set(),
         "tally": {"LAPOR_AGGREGATES_TABLE"},
         "evaluation": {
             "LAPOR_AGGREGATES_TABLE",
@@ -244,10 +267,14 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
         },
         "export": {"LAPOR_DATA_BUCKET"},
     }
+    extra["intake"] |= {"LAPOR_UPLOADS_BUCKET"}
     for name, prefix in FUNCTIONS.items():
         variables = synth.function(prefix)[1]["Properties"]["Environment"]["Variables"]
         lapor = {key for key in variables if key.startswith("LAPOR_")}
-        assert lapor == required | extra[name], name
+        if name == "attachments":  # touches no table or queue: only its bucket
+            assert lapor == {"LAPOR_UPLOADS_BUCKET"}
+        else:
+            assert lapor == required | extra[name], name
         assert lapor <= set(ENVIRONMENT), name
         assert {key: variables[key] for key in powertools} == powertools
         assert variables["POWERTOOLS_LOG_LEVEL"] in {"DEBUG", "INFO", "WARNING", "ERROR"}
@@ -257,10 +284,56 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
 
 
 def test_log_groups_have_retention(synth: Synth) -> None:
-    groups = synth.of_type("AWS::Logs::LogGroup")
-    assert len(groups) == 9  # seven functions, the API's access log and its execution log
+    provider = "AWS679f53fac002430cb0da5b7982bd2287"  # CDK's AwsCustomResource provider: deploy-time only
+    groups = {n: g for n, g in synth.of_type("AWS::Logs::LogGroup").items() if not n.startswith(provider)}
+    # nine functions, the API's access log and its execution log, SNS's SMS delivery failures
+    assert len(groups) == 12
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == 90
+
+
+def test_log_groups_with_personal_data_are_encrypted_with_the_stack_key(synth: Synth) -> None:
+    key_id, key = synth.one("AWS::KMS::Key", "DataKey")
+    # Given the access log (client IPs) and SNS's delivery-status log (phone numbers)
+    _, access = synth.one("AWS::Logs::LogGroup", "IntakeApiAccessLogs")
+    _, sms = synth.one("AWS::Logs::LogGroup", "SmsDeliveryStatusFailureLogs")
+    # Then both are encrypted with the stack's key
+    for group in (access, sms):
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert sms["Properties"]["LogGroupName"] == {
+        "Fn::Join": [
+            "",
+            ["sns/ap-southeast-3/", {"Ref": "AWS::AccountId"}, "/DirectPublishToPhoneNumber/Failure"],
+        ]
+    }
+    # ... and the key lets CloudWatch Logs of this region use it for this account's log groups only
+    [logs] = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid") == "AllowCloudWatchLogsOfThisAccount"
+    ]
+    assert logs["Principal"] == {"Service": "logs.ap-southeast-3.amazonaws.com"}
+    assert "kms:EncryptionContext:aws:logs:arn" in logs["Condition"]["ArnLike"]
+    assert ":log-group:*" in json.dumps(logs["Condition"])
+
+
+def test_cloudwatch_use_of_the_key_is_bound_to_this_account(synth: Synth) -> None:
+    _, key = synth.one("AWS::KMS::Key", "DataKey")
+    [alarms] = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid") == "AllowCloudWatchAlarmsToUseTheKey"
+    ]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert sorted(alarms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_no_function_role_may_kms_encrypt(synth: Synth) -> None:
+    for name, prefix in FUNCTIONS.items():
+        kms = {a for a in _all_actions(synth.function_statements(prefix)) if a.startswith("kms:")}
+        assert "kms:Encrypt" not in kms, name
+        assert kms <= {"kms:Decrypt", "kms:GenerateDataKey"}, name
 
 
 # ---- API ----------------------------------------------------------------------------------------
@@ -490,7 +563,12 @@ def test_notify_queue_redrives_to_its_dlq_and_outlasts_the_function(synth: Synth
 def test_sla_check_runs_on_a_schedule_with_retries_and_a_dlq(synth: Synth) -> None:
     sla_id, _ = synth.function(FUNCTIONS["sla_check"])
     dlq_id, _ = synth.one("AWS::SQS::Queue", "SlaScheduleDeadLetterQueue")
-    _, schedule = synth.one("AWS::Scheduler::Schedule", "SlaSchedule")
+    (schedule,) = [
+        s
+        for s in synth.of_type("AWS::Scheduler::Schedule").values()
+        if json.loads(s["Properties"]["Target"]["Input"]) == {}
+        and s["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": [sla_id, "Arn"]}
+    ]
     props = schedule["Properties"]
     assert props["ScheduleExpression"] == "rate(5 minutes)"
     assert props["State"] == "ENABLED"
@@ -508,13 +586,39 @@ def test_sla_check_runs_on_a_schedule_with_retries_and_a_dlq(synth: Synth) -> No
     }
 
 
+def test_calendar_check_runs_daily_in_jakarta_time_on_the_sla_function(synth: Synth) -> None:
+    sla_id, _ = synth.function(FUNCTIONS["sla_check"])
+    _, schedule = synth.one("AWS::Scheduler::Schedule", "SlaScheduleCalendarCheck")
+    props = schedule["Properties"]
+    assert props["ScheduleExpression"] == "cron(30 0 * * ? *)"
+    assert props["ScheduleExpressionTimezone"] == "Asia/Jakarta"
+    assert props["Target"]["Arn"] == {"Fn::GetAtt": [sla_id, "Arn"]}
+    assert json.loads(props["Target"]["Input"]) == {"check": "calendar"}
+
+
 def test_ses_identity_and_configuration_set(synth: Synth) -> None:
-    _, identity = synth.one("AWS::SES::EmailIdentity", "NotificationsSenderIdentity")
-    config_set_id, _ = synth.one("AWS::SES::ConfigurationSet", "NotificationsConfigurationSet")
+    _, identity = synth.one("AWS::SES::EmailIdentity", "SenderIdentity")
+    config_set_id, _ = synth.one("AWS::SES::ConfigurationSet", "SenderConfigurationSet")
     assert identity["Properties"]["EmailIdentity"] == "lapor.example.go.id"
     assert identity["Properties"]["ConfigurationSetAttributes"] == {
         "ConfigurationSetName": {"Ref": config_set_id}
     }
+    assert {f"SesDkimRecord{n}" for n in (1, 2, 3)} <= set(synth.template["Outputs"])
+
+
+def test_cognito_mails_through_ses_from_the_stack_sender(synth: Synth) -> None:
+    config_set_id, _ = synth.one("AWS::SES::ConfigurationSet", "SenderConfigurationSet")
+    _, pool = synth.one("AWS::Cognito::UserPool", "IdentityOfficials")
+    email = pool["Properties"]["EmailConfiguration"]
+    assert email["EmailSendingAccount"] == "DEVELOPER"
+    assert email["From"] == "LAPOR! <no-reply@lapor.example.go.id>"
+    assert email["SourceArn"] == {
+        "Fn::Join": [
+            "",
+            ["arn:aws:ses:ap-southeast-3:", {"Ref": "AWS::AccountId"}, ":identity/lapor.example.go.id"],
+        ]
+    }
+    assert email["ConfigurationSet"] == {"Ref": config_set_id}
 
 
 # ---- least privilege ----------------------------------------------------------------------------
@@ -541,22 +645,25 @@ def test_intake_has_no_scan_and_no_queue_or_messaging_access(synth: Synth) -> No
     assert not any(action.startswith(("ses:", "sns:", "sqs:")) for action in actions)
 
 
-def test_only_notify_and_the_evaluation_send_email_and_only_as_the_sender_identity(synth: Synth) -> None:
-    identity_id, _ = synth.one("AWS::SES::EmailIdentity", "NotificationsSenderIdentity")
-    senders = {"notify": {"ses:SendEmail", "ses:SendRawEmail"}, "evaluation": {"ses:SendRawEmail"}}
+def test_only_notify_and_the_evaluation_send_email_and_only_from_the_sender_address(synth: Synth) -> None:
+    config_set_id, _ = synth.one("AWS::SES::ConfigurationSet", "SenderConfigurationSet")
+    # The evaluation sends raw mail (MIME with its chart and CSV attached); notify plain SendEmail.
+    senders = {"notify": ["ses:SendEmail"], "evaluation": ["ses:SendRawEmail"]}
     for name, prefix in FUNCTIONS.items():
         statements = synth.function_statements(prefix)
         ses = [s for s in statements if any(a.startswith("ses:") for a in _actions(s))]
         if name not in senders:
             assert not ses, name
             continue
-        assert ses
-        for statement in ses:
-            assert set(_actions(statement)) <= senders[name]
-            resources = json.dumps(_resources(statement))
-            assert "*" not in _resources(statement)
-            assert identity_id in resources
-            assert ":identity/" in resources
+        # Then one statement on the account's identities (the SES sandbox authorizes recipients'
+        # identities too) and the configuration set, held to the sender address by ses:FromAddress
+        # rather than by the identity's ARN
+        (statement,) = ses
+        assert _actions(statement) == senders[name]
+        assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": "no-reply@lapor.example.go.id"}}
+        resources = json.dumps(_resources(statement))
+        assert ":identity/*" in resources and config_set_id in resources
+        assert "*" not in _resources(statement)
 
 
 def test_sms_publish_is_region_bound_and_notify_only(synth: Synth) -> None:
@@ -565,11 +672,15 @@ def test_sms_publish_is_region_bound_and_notify_only(synth: Synth) -> None:
         if name != "notify":
             assert not statements, name
             continue
-        (statement,) = statements
-        assert statement["Condition"] == {"StringEquals": {"aws:RequestedRegion": "ap-southeast-3"}}
+        allow = [s for s in statements if s["Effect"] == "Allow"]
+        deny = [s for s in statements if s["Effect"] == "Deny"]
+        assert len(allow) == 1 and len(deny) == 1
+        assert allow[0]["Condition"] == {"StringEquals": {"aws:RequestedRegion": "ap-southeast-3"}}
+        # ... and never to a topic: only phone numbers, which have no ARN
+        assert deny[0]["Resource"] == "arn:aws:sns:*:*:*"
 
 
-def test_sla_check_queries_only_the_due_index(synth: Synth) -> None:
+def test_sla_check_queries_only_the_due_and_undelivered_indexes(synth: Synth) -> None:
     statements = synth.function_statements(FUNCTIONS["sla_check"])
     index_resources = [
         json.dumps(resource)
@@ -577,10 +688,32 @@ def test_sla_check_queries_only_the_due_index(synth: Synth) -> None:
         for resource in _resources(statement)
         if "/index/" in json.dumps(resource)
     ]
-    assert index_resources
-    assert all(f"/index/{DUE_INDEX}" in resource for resource in index_resources)
+    assert {
+        index for index in (DUE_INDEX, UNDELIVERED_INDEX) if any(index in r for r in index_resources)
+    } == {
+        DUE_INDEX,
+        UNDELIVERED_INDEX,
+    }
+    assert all(f"/index/{DUE_INDEX}" in r or f"/index/{UNDELIVERED_INDEX}" in r for r in index_resources)
+    # It sends nothing itself but the re-drive of lost messages, to the notify queue alone
     actions = _all_actions(statements)
-    assert not any(action.startswith(("ses:", "sns:", "sqs:")) for action in actions)
+    assert not any(action.startswith(("ses:", "sns:")) for action in actions)
+    assert {action for action in actions if action.startswith("sqs:")} == {"sqs:SendMessage"}
+    notify_queue_id, _ = synth.one("AWS::SQS::Queue", "NotifyQueue6")
+    sqs_resources = [
+        json.dumps(_resources(s)) for s in statements if any(a.startswith("sqs:") for a in _actions(s))
+    ]
+    assert sqs_resources and all(notify_queue_id in r for r in sqs_resources)
+
+
+def test_lost_message_redrives_and_abandons_raise_alarms(synth: Synth) -> None:
+    alarms = synth.template["Resources"].values()
+    names = {
+        a["Properties"]["MetricName"]
+        for a in alarms
+        if a["Type"] == "AWS::CloudWatch::Alarm" and "MetricName" in a["Properties"]
+    }
+    assert {"NotificationsRedriven", "NotificationsAbandoned"} <= names
 
 
 def test_notify_table_access_is_limited_to_markers_and_reads(synth: Synth) -> None:
@@ -605,8 +738,15 @@ def test_alarms_cover_the_pipeline_and_notify_the_ops_topic(synth: Synth) -> Non
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     metrics = [(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")) for a in alarms.values()]
-    assert metrics.count(("AWS/Lambda", "Errors")) == 7
-    assert metrics.count(("AWS/Lambda", "Throttles")) == 7
+    assert metrics.count(("AWS/Lambda", "Errors")) == len(FUNCTIONS)
+    assert metrics.count(("AWS/Lambda", "Throttles")) == len(FUNCTIONS)
+    for name in (
+        "DeliveryConfigurationErrors",
+        "SmsDeliveryFailures",
+        "NotificationsAwaitingSenderVerification",
+        "CalendarYearsWithoutJointLeave",
+    ):
+        assert ("Lapor", name) in metrics, name
     assert ("AWS/Lambda", "IteratorAge") in metrics
     assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == 5
     assert ("AWS/SNS", "SMSMonthToDateSpentUSD") in metrics
@@ -647,78 +787,83 @@ def test_outputs_operators_rely_on(synth: Synth) -> None:
     assert outputs["ReportsTableName"]["Value"] == {"Ref": reports_id}
 
 
-def test_tally_reads_every_report_change_and_writes_only_counters(synth: Synth) -> None:
-    tally_id, _ = synth.function(FUNCTIONS["tally"])
-    (mapping,) = [
-        m["Properties"]
-        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
-        if m["Properties"]["FunctionName"] == {"Ref": tally_id}
-    ]
-    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["BisectBatchOnFunctionError"] is True
-    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
-    assert pattern["eventName"] == ["INSERT", "MODIFY"]
-    assert pattern["dynamodb"]["NewImage"]["sk"]["S"] == ["REPORT"]
-    aggregates_id, _ = synth.one("AWS::DynamoDB::Table", "DataAggregates")
-    table_statements = [
-        s
-        for s in synth.function_statements(FUNCTIONS["tally"])
-        if any(
-            a.startswith("dynamodb:")
-            and "Stream" not in a
-            and "Records" not in a
-            and "ShardIterator" not in a
-            for a in _actions(s)
-        )
-    ]
-    assert {a for s in table_statements for a in _actions(s)} == {"dynamodb:UpdateItem"}
-    assert aggregates_id in json.dumps([_resources(s) for s in table_statements])
+# ---- context options --------------------------------------------------------------------------------
 
 
-def test_monthly_jobs_run_the_first_of_the_month_in_jakarta_time(synth: Synth) -> None:
-    schedules = {
-        k: v["Properties"]
-        for k, v in synth.of_type("AWS::Scheduler::Schedule").items()
-        if k.startswith("MonthlyJobs")
+@pytest.fixture(scope="module")
+def variant(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The stack of a second stage in the same account: identity and SMS logging imported, SnapStart on."""
+    from tests.infra.conftest import SKIP_BUNDLING, load_app_module
+
+    outdir = tmp_path_factory.mktemp("cdk.variant")
+    context = {
+        **SKIP_BUNDLING,
+        "stage": "test",
+        "sesIdentity": "existing",
+        "smsDeliveryStatus": "existing",
+        "snapStart": "true",
     }
-    expressions = sorted(
-        (p["ScheduleExpression"], p["ScheduleExpressionTimezone"]) for p in schedules.values()
+    load_app_module().build_app(context=context, outdir=str(outdir), nag=False).synth()
+    return json.loads((outdir / "Lapor-test.template.json").read_text())
+
+
+def test_an_existing_ses_identity_is_used_not_created(variant: dict[str, Any]) -> None:
+    resources = variant["Resources"].values()
+    assert not [r for r in resources if r["Type"] == "AWS::SES::EmailIdentity"]
+    assert not [name for name in variant["Outputs"] if name.startswith("SesDkimRecord")]
+    # ... while sending and Cognito still name it, by ARN
+    [pool] = [r for r in resources if r["Type"] == "AWS::Cognito::UserPool"]
+    assert ":identity/lapor.example.go.id" in json.dumps(
+        pool["Properties"]["EmailConfiguration"]["SourceArn"]
     )
-    assert expressions == [("cron(0 1 1 * ? *)", "Asia/Jakarta"), ("cron(0 2 1 * ? *)", "Asia/Jakarta")]
-    for props in schedules.values():
-        assert "Arn" in props["Target"]["DeadLetterConfig"]
-
-
-def test_data_bucket_is_kms_encrypted_private_retained_and_has_a_lifecycle(synth: Synth) -> None:
-    _, bucket = synth.one("AWS::S3::Bucket", "OpenDataBucket")
-    props = bucket["Properties"]
-    encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
-        "ServerSideEncryptionByDefault"
+    # ... and the account's SMS settings and log group are another stage's: only a subscription here
+    assert not [
+        r for r in resources if r["Type"] == "AWS::IAM::Role" and "sns.amazonaws.com" in json.dumps(r)
     ]
-    assert encryption["SSEAlgorithm"] == "aws:kms"
-    assert props["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
-    assert bucket["DeletionPolicy"] == "Retain"
-    rules = {rule.get("Id"): rule for rule in props["LifecycleConfiguration"]["Rules"]}
-    assert rules["evaluations-to-colder-storage"]["Prefix"] == "evaluations/"
-    # The evaluation may write evaluations/ only; the export open-data/ only.
-    for name, prefix in (("evaluation", "evaluations/*"), ("export", "open-data/reports/*")):
-        puts = [s for s in synth.function_statements(FUNCTIONS[name]) if "s3:PutObject" in _actions(s)]
-        assert len(puts) == 1 and prefix in json.dumps(_resources(puts[0])), name
+    assert not [r for r in resources if r["Type"] == "Custom::AWS"]
+    [subscription] = [r for r in resources if r["Type"] == "AWS::Logs::SubscriptionFilter"]
+    assert "DirectPublishToPhoneNumber/Failure" in json.dumps(subscription["Properties"]["LogGroupName"])
 
 
-def test_glue_table_matches_the_export_and_athena_keeps_results_encrypted(synth: Synth) -> None:
-    from lapor.domain.open_data import COLUMNS
+def test_snap_start_publishes_a_version_and_the_api_invokes_its_alias(variant: dict[str, Any]) -> None:
+    resources = variant["Resources"]
+    [(intake_id, intake)] = [
+        (n, r)
+        for n, r in resources.items()
+        if n.startswith("IntakeApiFunction") and r["Type"] == "AWS::Lambda::Function"
+    ]
+    assert intake["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    [(alias_id, alias)] = [(n, r) for n, r in resources.items() if r["Type"] == "AWS::Lambda::Alias"]
+    assert alias["Properties"]["Name"] == "live"
+    [version] = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Version"]
+    assert version["Properties"]["FunctionName"] == {"Ref": intake_id}
+    for method in (r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Method"):
+        if method["Properties"]["HttpMethod"] != "OPTIONS":
+            assert alias_id in json.dumps(method["Properties"]["Integration"]["Uri"])
+    assert "ApiFunctionAlias" in variant["Outputs"]
 
-    _, table = synth.one("AWS::Glue::Table", "OpenDataReportsTable")
-    table_input = table["Properties"]["TableInput"]
-    columns = [(c["Name"], c["Type"]) for c in table_input["StorageDescriptor"]["Columns"]]
-    assert columns == [(name, kind) for name, kind, _ in COLUMNS]
-    assert [k["Name"] for k in table_input["PartitionKeys"]] == ["year", "month"]
-    assert table_input["Parameters"]["projection.enabled"] == "true"
-    assert "year=${year}/month=${month}/" in json.dumps(
-        table_input["Parameters"]["storage.location.template"]
-    )
-    _, workgroup = synth.one("AWS::Athena::WorkGroup", "OpenDataWorkGroup")
-    configuration = workgroup["Properties"]["WorkGroupConfiguration"]
-    assert configuration["EnforceWorkGroupConfiguration"] is True
-    assert configuration["ResultConfiguration"]["EncryptionConfiguration"]["EncryptionOption"] == "SSE_KMS"
+
+def test_sms_settings_sms_max_price_and_delivery_status(synth: Synth) -> None:
+    # Given the default stage: the notify function's per-message cap, above one part to Indonesia
+    from bench.prices import PRICES
+
+    notify = synth.function(FUNCTIONS["notify"])[1]["Properties"]["Environment"]["Variables"]
+    assert float(notify["LAPOR_SMS_MAX_PRICE"]) >= PRICES.sms_indonesia_per_part_usd
+    # Then the account's SMS settings name the delivery-status role and log every failure
+    [settings] = [r for r in synth.resources.values() if r["Type"] == "Custom::AWS"]
+    create = json.dumps(settings["Properties"]["Create"])
+    assert "setSMSAttributes" in create and "DeliveryStatusIAMRole" in create
+    assert '\\"DeliveryStatusSuccessSamplingRate\\":\\"0\\"' in create
+    role_id, role = synth.one("AWS::IAM::Role", "SmsDeliveryStatusLoggingRole")
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "sns.amazonaws.com"
+    }
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
+    assert role_id in create
+    # ... and the failures reach the sms_status function through a subscription filter on FAILURE lines
+    sms_status_id, _ = synth.function(FUNCTIONS["sms_status"])
+    [subscription] = synth.of_type("AWS::Logs::SubscriptionFilter").values()
+    assert subscription["Properties"]["DestinationArn"] == {"Fn::GetAtt": [sms_status_id, "Arn"]}
+    assert subscription["Properties"]["FilterPattern"] == '{ $.status = "FAILURE" }'

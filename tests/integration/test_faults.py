@@ -229,7 +229,7 @@ def test_two_officials_acting_at_once_one_wins_one_gets_409(pipeline, monkeypatc
 
     # Then the first is applied (200) and the second refused (409), telling the admin to reload
     assert verify[0] == 200 and verify[1]["status"] == "verified"
-    assert reject[0] == 409 and "changed meanwhile" in reject[1]["message"]
+    assert reject[0] == 409 and reject[1]["code"] == "concurrent_update"  # "reload it and try again"
     # ... the timeline has the one verification and no rejection, and the load was not released
     actions = [e.action for e in pipeline.timeline(report_id)]
     assert actions.count("verify") == 1 and "reject" not in actions

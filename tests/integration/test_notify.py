@@ -14,7 +14,7 @@ from lapor.adapters.outbox import NotifyQueue
 from lapor.app.notify import CLAIM_LEASE_SECONDS, DeliveryDeferred, deliver
 from lapor.domain.directory import Directory
 from lapor.domain.messages import REPORTER, Event, Notification
-from tests.helpers import context
+from tests.helpers import api_event, context
 from tests.integration import conftest_route_notify as harness
 from tests.integration.conftest_route_notify import FakeEmail, FakeSms, email_recipients
 
@@ -427,3 +427,52 @@ def test_reporter_message_goes_nowhere_without_contact(pipeline, fake_senders):
     # Then nothing is sent and nothing is retried
     assert no_failures(pipeline) and pipeline.queue_depth() == 0
     assert email.attempts == [] and sms.attempts == []
+
+
+# ---- the completion email's one-click feedback --------------------------------------------------
+
+
+def _act(report_id: str, official: str, action: str, note: str) -> None:
+    import intake_app
+
+    event = api_event(
+        "POST",
+        f"/reports/{report_id}/actions",
+        {"action": action, "note": note},
+        claims={"custom:official_id": official},
+    )
+    response = intake_app.lambda_handler(event, context("lapor-intake"))
+    assert response["statusCode"] == 200, response["body"]
+
+
+def test_the_completion_email_link_carries_a_receipt_that_accepts_the_answer(pipeline):
+    import re
+
+    import boto3
+    import intake_app
+
+    # Given a report the agency completed, and its completion email sent to the reporter
+    report_id = dispatched(pipeline, harness.HEALTH | {"reporter": {"email": REPORTER_EMAIL}})
+    _act(report_id, ASSIGNEE, "verify", "")
+    _act(report_id, ASSIGNEE, "complete", "Puskesmas sudah buka kembali sesuai jadwal.")
+    pipeline.route()
+    pipeline.notify()
+    [completion] = [e for e in pipeline.emails() if "selesai" in e.subject.lower()]
+    # Then its accept link names the report, the choice and a receipt of the usual form
+    link = re.search(r'href="([^"]*action=accept[^"]*)"', completion.body).group(1).replace("&amp;", "&")
+    assert f"/track.html#{report_id}?action=accept&receipt=" in link
+    token = link.rsplit("receipt=", 1)[1]
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", token)
+    # ... stored only as a hash
+    items = boto3.client("dynamodb").scan(TableName=pipeline.resources.names.reports_table)["Items"]
+    assert token not in json.dumps(items)
+    # When the reporter follows it and sends the form it filled in
+    answer = intake_app.lambda_handler(
+        api_event(
+            "POST", f"/reports/{report_id}/feedback", {"receipt": token, "action": "accept", "rating": 5}
+        ),
+        context("lapor-intake"),
+    )
+    # Then the answer is accepted and the report closed
+    assert answer["statusCode"] == 200, answer["body"]
+    assert json.loads(answer["body"])["status"] == "closed"

@@ -11,13 +11,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from lapor.adapters.repository import ReportRepository, due_shard, report_pk
+from lapor.adapters.schema import DUE_INDEX, UNDELIVERED_INDEX
 from lapor.app import sla
 from lapor.app.dispatch import dispatch_report
 from lapor.domain.deadlines import pending_steps, with_next_due
@@ -263,6 +264,24 @@ def test_full_ladder_each_step_once_to_the_right_people(lapor: Lapor):
     # Then the report is never read again
     late = lapor.run(resolve_by + timedelta(days=30))
     assert late["checked"] == 0 and lapor.get(report_id).version == after_3.version
+
+
+def test_escalations_show_publicly_without_names(lapor: Lapor):
+    import intake_app
+
+    # Given a report whose verification deadline was missed and escalated
+    report_id = lapor.submit(HEALTH, at=wib(2026, 11, 30, 9))
+    routed = lapor.dispatch(report_id, at=wib(2026, 11, 30, 10))
+    lapor.run(routed.deadlines.verify_by)
+    # When anyone tracks it
+    view = response_json(intake_app.lambda_handler(api_event("GET", f"/reports/{report_id}"), context()))
+    # Then the timeline says a deadline was missed and taken higher: stage and level, no note, no names
+    [entry] = [e for e in view["timeline"] if e["event"] == "escalate"]
+    assert (entry["stage"], entry["level"], entry["note"]) == ("verify", 1, None)
+    assert entry["status"] == "dispatched"
+    text = str(view).lower()
+    for name in ("dinkes-dki-lo1", "dinkes-dki-admin", "dewi"):
+        assert name not in text
 
 
 def test_overdue_steps_missed_by_an_outage_are_taken_together_once(lapor: Lapor):
@@ -662,10 +681,13 @@ class CallCounter:
     queries: int = 0
     gets: int = 0
     scans: int = 0
+    by_index: dict[str, int] = field(default_factory=dict)
 
     def attach(self, client: Any) -> Callable[[], None]:
         def on_query(params: dict[str, Any], **_: Any) -> None:
             self.queries += params["TableName"] == self.table
+            index = params.get("IndexName", "")
+            self.by_index[index] = self.by_index.get(index, 0) + 1
 
         def on_get(params: dict[str, Any], **_: Any) -> None:
             self.gets += params["TableName"] == self.table
@@ -800,10 +822,11 @@ def test_sla_run_queries_the_due_index_and_never_scans(lapor: Lapor):
     finally:
         detach()
 
-    # Then it Queried each shard once and read only the due reports, never Scanning
+    # Then it Queried each shard of the due index once and read only the due reports, never Scanning,
+    # and the re-drive Queried each shard of the undelivered index once (nothing there is old enough)
     assert counter.scans == 0
     assert summary["checked"] == len(ids) and summary["escalated"]["level_1"] == len(ids)
-    assert counter.queries == shards
+    assert counter.by_index == {DUE_INDEX: shards, UNDELIVERED_INDEX: shards}
     assert counter.gets == len(ids)
 
 

@@ -23,9 +23,11 @@ from moto.sns.models import sns_backends
 
 from lapor.adapters import aws
 from lapor.adapters.channels import (
+    ConfigurationDeliveryError,
     DeliveryError,
     EmailSender,
     PermanentDeliveryError,
+    SenderNotVerified,
     SesEmailSender,
     SmsSender,
     SnsSmsSender,
@@ -130,16 +132,55 @@ def test_ses_sender_creates_its_client_lazily(aws_env: None) -> None:
     assert ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages[-1].id == message_id
 
 
-def test_ses_unverified_sender_is_permanent_and_does_not_leak_the_address(aws_env: None) -> None:
-    # Given no verified identity (moto answers MessageRejected, as SES does)
+def test_ses_unverified_sender_is_retried_and_does_not_leak_the_address(aws_env: None) -> None:
+    # Given no verified identity yet (moto answers MessageRejected naming the sender, as SES does
+    # between the first deploy and DKIM verification)
     sender = SesEmailSender(SENDER, client=boto3.client("ses", region_name=REGION))
 
-    with pytest.raises(PermanentDeliveryError) as caught:
+    # When an email is sent
+    with pytest.raises(SenderNotVerified) as caught:
         sender.send([OFFICIAL], EMAIL)
 
-    assert caught.value.code == "MessageRejected"
+    # Then it is a transient failure to retry (until verification), and names no address
+    assert isinstance(caught.value, TransientDeliveryError)
+    assert caught.value.code == "SenderNotVerified"
     assert SENDER not in str(caught.value) and OFFICIAL not in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    ("failed_identity", "expected", "code"),
+    [
+        (SENDER, SenderNotVerified, "SenderNotVerified"),
+        ("lapor.example.go.id", SenderNotVerified, "SenderNotVerified"),  # the domain identity
+        (OFFICIAL, ConfigurationDeliveryError, "RecipientNotVerified"),  # the SES sandbox
+    ],
+)
+def test_ses_not_verified_is_told_apart_by_whose_identity_failed(
+    failed_identity: str, expected: type[DeliveryError], code: str
+) -> None:
+    # Given SES's MessageRejected for an identity that failed the verification check
+    message = (
+        "Email address is not verified. The following identities failed the check in region "
+        f"AP-SOUTHEAST-3: {failed_identity}"
+    )
+    client = RaisingClient(client_error("MessageRejected", message=message))
+
+    # When an email is sent
+    with pytest.raises(expected) as caught:
+        SesEmailSender(SENDER, client=client).send([OFFICIAL], EMAIL)
+
+    # Then the sender's own identity is waited for, a recipient's is the sandbox (a configuration error)
+    assert caught.value.code == code
+    assert failed_identity not in str(caught.value)
+
+
+def test_ses_other_rejections_stay_permanent() -> None:
+    client = RaisingClient(client_error("MessageRejected", message="Message contains a virus."))
+    with pytest.raises(PermanentDeliveryError) as caught:
+        SesEmailSender(SENDER, client=client).send([OFFICIAL], EMAIL)
+    assert not isinstance(caught.value, ConfigurationDeliveryError)
+    assert caught.value.code == "MessageRejected"
 
 
 def test_ses_request_has_text_and_html_bodies_in_utf8() -> None:
@@ -174,9 +215,10 @@ def test_ses_request_has_text_and_html_bodies_in_utf8() -> None:
         ("Throttling", 400, TransientDeliveryError),  # "Maximum sending rate exceeded."
         ("ServiceUnavailable", 503, TransientDeliveryError),
         ("MessageRejected", 400, PermanentDeliveryError),
-        ("MailFromDomainNotVerifiedException", 400, PermanentDeliveryError),
-        ("ConfigurationSetDoesNotExist", 400, PermanentDeliveryError),
-        ("AccountSendingPausedException", 400, PermanentDeliveryError),
+        ("AccessDenied", 403, ConfigurationDeliveryError),  # the role may not send as the identity
+        ("MailFromDomainNotVerifiedException", 400, ConfigurationDeliveryError),
+        ("ConfigurationSetDoesNotExist", 400, ConfigurationDeliveryError),
+        ("AccountSendingPausedException", 400, ConfigurationDeliveryError),
         ("InvalidParameterValue", 400, PermanentDeliveryError),
     ],
 )
@@ -186,6 +228,7 @@ def test_ses_errors_are_classified(code: str, status: int, expected: type[Delive
         stub.add_client_error("send_email", service_error_code=code, http_status_code=status)
         with pytest.raises(expected) as caught:
             SesEmailSender(SENDER, client=client).send([OFFICIAL], EMAIL)
+    assert type(caught.value) is expected
     assert caught.value.code == code
     assert caught.value.http_status == status
 
@@ -269,7 +312,8 @@ def test_sns_max_price_is_never_scientific_notation() -> None:
         ("InvalidParameterValue", 400, PermanentDeliveryError),
         ("OptedOut", 400, PermanentDeliveryError),
         ("EndpointDisabled", 400, PermanentDeliveryError),
-        ("AuthorizationError", 403, PermanentDeliveryError),
+        ("AuthorizationError", 403, ConfigurationDeliveryError),
+        ("KMSAccessDenied", 400, ConfigurationDeliveryError),
     ],
 )
 def test_sns_errors_are_classified(code: str, status: int, expected: type[DeliveryError]) -> None:
@@ -278,6 +322,7 @@ def test_sns_errors_are_classified(code: str, status: int, expected: type[Delive
         stub.add_client_error("publish", service_error_code=code, http_status_code=status)
         with pytest.raises(expected) as caught:
             SnsSmsSender(max_price=Decimal("0.10"), client=client).send(PHONE, SMS)
+    assert type(caught.value) is expected
     assert caught.value.code == code
 
 
@@ -328,23 +373,35 @@ def test_transient_codes(code: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "code", ["MessageRejected", "InvalidParameter", "InvalidParameterValue", "OptedOut", "EndpointDisabled"]
+)
+def test_permanent_codes(code: str) -> None:
+    classified = classify_client_error(client_error(code))
+    assert isinstance(classified, PermanentDeliveryError)
+    assert not isinstance(classified, ConfigurationDeliveryError)
+
+
+@pytest.mark.parametrize(
     "code",
     [
-        "MessageRejected",
+        "AccessDenied",
+        "AccessDeniedException",
+        "AuthorizationError",
         "MailFromDomainNotVerified",
         "MailFromDomainNotVerifiedException",
         "ConfigurationSetDoesNotExist",
         "AccountSendingPaused",
         "AccountSendingPausedException",
-        "InvalidParameter",
-        "InvalidParameterValue",
-        "OptedOut",
-        "EndpointDisabled",
-        "AuthorizationError",
+        "KMSAccessDenied",
     ],
 )
-def test_permanent_codes(code: str) -> None:
-    assert isinstance(classify_client_error(client_error(code)), PermanentDeliveryError)
+def test_configuration_codes_are_not_retried_but_told_apart(code: str) -> None:
+    # Given an error that every message would hit until an operator fixes the deployment
+    classified = classify_client_error(client_error(code, 403))
+    # Then it is not retried (permanent) and is a configuration error (recorded and alarmed)
+    assert isinstance(classified, ConfigurationDeliveryError)
+    assert isinstance(classified, PermanentDeliveryError)
+    assert not isinstance(classified, TransientDeliveryError)
 
 
 def test_any_5xx_and_unknown_codes_are_transient() -> None:

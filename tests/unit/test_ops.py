@@ -165,6 +165,80 @@ def test_load_refuses_an_invalid_file_before_touching_aws(
     assert DirectoryStore(aws.names.directory_table).get_document() is None
 
 
+def test_load_refuses_the_demo_directory_for_a_deployed_stack(
+    aws: Resources, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a deployed stack, and the demo directory (invented people, marked `demo: true`)
+    make_stack("Lapor-prod", {"DirectoryTableName": aws.names.directory_table})
+
+    # When an operator loads the demo into the stack, by stack or by table name
+    for where in (("--stack", "Lapor-prod"), ("--table", aws.names.directory_table)):
+        code, _, err = run(capsys, "load-directory", DEMO_DIRECTORY, *where)
+
+        # Then it is refused with the reason and what to do, and nothing is stored
+        assert code == 1
+        assert "is a demo directory" in err and "--local" in err
+        assert DirectoryStore(aws.names.directory_table).get_document() is None
+
+
+def test_the_local_stack_still_loads_the_demo(aws: Resources, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given moto standing in for the local stack (an explicit endpoint, as --local gives)
+    from ops.directory_ops import load_into
+
+    # When the local stack loads the demo directory the way it does at start
+    directory, _ = load_into(DEMO_DIRECTORY, table=aws.names.directory_table)
+
+    # Then it is stored, marked as a demo
+    assert directory.demo is True
+    assert DirectoryStore(aws.names.directory_table).get_document()["demo"] is True
+
+
+def test_demo_directory_reaches_no_real_person() -> None:
+    # Given every official of the demo directory
+    from lapor.adapters.directory_file import load_directory_file
+
+    directory = load_directory_file(DEMO_DIRECTORY)
+    assert directory.demo
+    for official in directory.officials:
+        # Then their address is at a reserved .example domain (RFC 2606) ...
+        assert official.email.endswith(".example"), official.id
+        # ... and their number in +62 840, a range given to no Indonesian operator
+        assert official.phone is None or official.phone.startswith("+62840"), official.id
+
+
+def test_calendar_warnings_name_the_years_without_joint_leave(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a calendar year whose cuti bersama the holidays package does not know yet
+    from datetime import UTC, datetime
+
+    from lapor.adapters.directory_file import load_directory_file
+    from ops import directory_commands
+
+    directory = load_directory_file(TEST_DIRECTORY)
+    december = datetime(2027, 12, 1, tzinfo=UTC)  # 2028 has no decree in the pinned package
+    [warning] = directory_commands.calendar_warnings(directory, december)
+    assert "2028" in warning and "extra_holidays" in warning
+
+    # When the operator adds the decree's days through the directory
+    fixed = directory.model_copy(
+        update={
+            "calendar": directory.calendar.model_copy(
+                update={"extra_holidays": (datetime(2028, 1, 27).date(),)}
+            )
+        }
+    )
+    # Then there is nothing to warn about
+    assert directory_commands.calendar_warnings(fixed, december) == []
+
+    # And validate-directory prints such warnings without failing
+    monkeypatch.setattr(
+        directory_commands, "calendar_warnings", lambda d, now=None: ["no cuti bersama for 2099"]
+    )
+    code, _, err = run(capsys, "validate-directory", TEST_DIRECTORY)
+    assert code == 0 and "warning: no cuti bersama for 2099" in err
+
+
 def test_load_needs_a_destination(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "load-directory", TEST_DIRECTORY)
     assert code == 2 and "--stack NAME, --table NAME or --local" in err

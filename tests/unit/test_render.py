@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from lapor.app import render
+from lapor.app.notification_texts import PHRASES, TEXTS
 from lapor.app.render import (
     SMS_LIMIT,
     format_wib,
@@ -193,9 +194,9 @@ def test_format_wib_refuses_naive_datetimes() -> None:
 
 def test_every_event_has_wording_in_both_languages() -> None:
     for language in ("id", "en"):
-        assert set(render._TEXTS[language]) == set(Event)
+        assert set(TEXTS[language]) == set(Event)
     assert set(render._RULES) == set(Event)
-    for phrases in render._PHRASES.values():
+    for phrases in PHRASES.values():
         assert set(phrases.statuses) == set(Status)
         assert set(phrases.kinds) == set(ReportKind)
 
@@ -217,7 +218,9 @@ def test_every_event_renders_in_both_languages(event: Event, language: Language,
     assert f'lang="{language}"' in email.html
     assert len(sms) <= SMS_LIMIT and is_gsm7(sms) and CODE in sms
     for text in (email.text, email.html, sms):
-        assert "{" not in text and "}" not in text  # no unfilled template fields
+        # no unfilled wording fields, and no template syntax left over
+        assert not re.search(r"\{\w*\}|\{\{|\{%", text), text
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in email.html
 
 
 def test_language_follows_the_audience() -> None:
@@ -261,9 +264,60 @@ def test_assigned_email_to_the_liaison() -> None:
 
 def test_received_email_links_the_public_tracking_page() -> None:
     email, _ = render_all(notification(Event.RECEIVED), report(), to_reporter=True)
-    assert email.text.startswith("Yth. Pelapor,\n")
     assert f"{PUBLIC_URL}track.html#{CODE}" in email.text
     assert "officials.html" not in email.text
+    # ... and tells the reporter to keep the receipt
+    assert "Simpan tanda terima" in email.text
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "greeting"),
+    [
+        (REPORTER_NAME, "id", f"Yth. {REPORTER_NAME},"),
+        (REPORTER_NAME, "en", f"Dear {REPORTER_NAME},"),
+        (None, "id", "Yth. Pelapor,"),
+        ("0812 3456 7890", "id", "Yth. Pelapor,"),  # a number typed as a name is never shown
+        ("warga@example.com", "en", "Dear reporter,"),
+    ],
+)
+def test_the_reporter_is_greeted_by_name_when_known(name, language, greeting) -> None:
+    r = report(reporter=Reporter(name=name, email=REPORTER_EMAIL), language=language)
+    email, _ = render_all(notification(Event.RECEIVED), r, to_reporter=True)
+    assert email.text.startswith(greeting + "\n")
+    assert f'<p style="margin:0 0 16px 0;">{greeting}</p>' in email.html
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_completion_email_has_one_click_accept_and_reopen_that_fill_in_the_receipt(language) -> None:
+    # Given a completed report and a feedback token made for this email
+    r = report(status=Status.COMPLETED, deadlines=Deadlines(close_after=CLOSE_AFTER), language=language)
+    n = notification(Event.STATUS, stage="completed", note="Sudah diperbaiki.", seq=3)
+    email = render_email(
+        n, r, DIRECTORY, to_reporter=True, public_url=PUBLIC_URL, feedback_token="AB12-CD34-EF56-GH78"
+    )
+    phrases = PHRASES[language]
+    # Then the buttons open the feedback form with the receipt filled in and the choice made
+    links = dict(re.findall(r'<a class="button" href="([^"]+)"[^>]*>([^<]+)</a>', email.html))
+    accept = f"{PUBLIC_URL}track.html#{CODE}?action=accept&amp;receipt=AB12-CD34-EF56-GH78"
+    reopen = f"{PUBLIC_URL}track.html#{CODE}?action=reopen&amp;receipt=AB12-CD34-EF56-GH78"
+    assert links == {accept: phrases.button_accept, reopen: phrases.button_reopen,
+                     f"{PUBLIC_URL}track.html#{CODE}": phrases.button_track}  # fmt: skip
+    # ... the text names exactly those buttons, and says the receipt is already filled in
+    for label in (phrases.button_accept, phrases.button_reopen, phrases.button_track):
+        assert f"“{label}”" in email.text and f"{label}: {PUBLIC_URL}" in email.text
+    assert (
+        "tanda terima Anda sudah terisi" if language == "id" else "receipt already filled in"
+    ) in email.text
+
+
+def test_every_button_is_named_by_the_text_above_it() -> None:
+    for event in Event:
+        for to_reporter in (False, True):
+            email, _ = render_all(notification(event), report(), to_reporter=to_reporter)
+            labels = re.findall(r'<a class="button"[^>]*>([^<]+)</a>', email.html)
+            assert labels, event
+            for label in labels:
+                assert f"“{label}”" in email.text, (event, label)
 
 
 def test_unknown_recipient_gets_a_neutral_greeting() -> None:
@@ -310,7 +364,8 @@ def test_status_update_shows_the_deadline_of_the_new_status(
     assert "Catatan petugas:\nPetugas sudah meninjau lokasi." in email.text
     assert expected_sms in sms
     if status == "completed":
-        assert "buka kembali laporan" in email.text
+        # Without a feedback token (an SMS-only reporter, or a preview) no accept/reopen buttons are named
+        assert "Buka kembali" not in email.text
 
 
 def test_status_update_names_the_status_in_words() -> None:
@@ -457,7 +512,7 @@ def test_html_escapes_attacker_controlled_values() -> None:
             public_url=PUBLIC_URL,
         )
         assert "<script>" not in email.html
-        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;" in email.html
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;quoted&#34;" in email.html
         assert "<img" not in email.html and "<b>" not in email.html
         # Plain text is not interpreted, so it keeps the title as typed
         assert title in email.text

@@ -475,6 +475,11 @@ CLASSIFY_CASES = [
     ("phrase-across-newline", "antre di jalan\ntol", "transportasi"),
     ("hyphenated-keyword", "e-KTP hilang", "kependudukan"),
     ("empty-text", "", None),
+    ("word-inside-a-link", "Lihat https://contoh.id/bus/jadwal", None),
+    ("word-inside-a-bracketed-link", "(lihat http://bus.example)", None),
+    ("word-inside-a-www-address", "Situs www.bus.go.id lambat", None),
+    ("word-inside-an-email-address", "Tulis ke bus@contoh.id", None),
+    ("word-beside-a-link", "Bus kota https://contoh.id/x", "transportasi"),
 ]
 
 
@@ -512,6 +517,7 @@ TRACK_CASES = [
     ("category-standard", "kesehatan", "puskesmas", "standard"),
     ("words-override-category", "kesehatan", "Gempa  bumi merusak puskesmas", "bencana"),
     ("words-override-even-covid-category", "karantina", "banjir", "bencana"),
+    ("track-word-inside-a-link-does-not-count", None, "Info di https://x.id/covid", "standard"),
 ]
 
 
@@ -741,3 +747,11 @@ def test_pattern_cache_released_with_directory() -> None:
     gc.collect()
     # Then its cache entry goes too, so reloads neither leak nor hit a stale entry under a reused id
     assert key not in routing._CACHE
+
+
+def test_a_long_unbroken_word_is_classified_in_linear_time() -> None:
+    # Given a description that is one 20,000-character token with many dots and no address
+    text = "a." * 10_000
+    # When it is classified (the address filter must not rescan the token from every position)
+    # Then it simply matches nothing; a quadratic scan would take minutes here
+    assert classify(text, DIRECTORY) is None

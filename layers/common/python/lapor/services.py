@@ -14,7 +14,9 @@ from lapor.adapters.channels import SesEmailSender, SnsSmsSender
 from lapor.adapters.directory_cache import DirectoryCache
 from lapor.adapters.outbox import NotifyQueue
 from lapor.adapters.repository import DirectoryStore, ReportRepository
+from lapor.adapters.uploads import UploadStore
 from lapor.domain.directory import Directory
+from lapor.domain.regions import RegionIndex
 from lapor.domain.workdays import WorkCalendar
 from lapor.settings import Settings
 
@@ -79,9 +81,21 @@ class Services:
         """The notify queue, where every outbound message waits to be sent."""
         return NotifyQueue(self.settings.notify_queue_url)
 
+    @cached_property
+    def uploads(self) -> UploadStore | None:
+        """The reporters' attachments bucket, when this deployment has one."""
+        bucket = self.settings.uploads_bucket
+        return UploadStore(bucket) if bucket else None
+
     def directory(self) -> Directory:
         """The current directory."""
         return self.directory_cache.get()
+
+    def regions(self) -> RegionIndex:
+        """Kemendagri's regions, read from the package on first use."""
+        from lapor.adapters.regions_file import load_regions
+
+        return load_regions()
 
     def calendar(self) -> WorkCalendar:
         """The working-day calendar with the current directory's corrections."""

@@ -31,6 +31,8 @@ ENVIRONMENT = {
     "LAPOR_USER_POOL_ID": "user_pool_id",
     "LAPOR_CORS_ORIGINS": "cors_origins",
     "LAPOR_SLA_ALLOW_FUTURE_NOW": "sla_allow_future_now",
+    "LAPOR_UPLOADS_BUCKET": "uploads_bucket",
+    "LAPOR_REDRIVE_AFTER_SECONDS": "redrive_after_seconds",
 }
 
 
@@ -67,6 +69,11 @@ class Settings(BaseModel):
     # Only the local stack may run the SLA checker "in the future": deployed, a typo would escalate
     # and auto-close reports early, which cannot be undone.
     sla_allow_future_now: bool = False
+    # Reporters' attachments; without it POST /uploads and attachments are refused (503).
+    uploads_bucket: str | None = None
+    # Messages queued longer ago than this and not confirmed are enqueued again by the SLA checker.
+    # Longer than the notifier's own retries (about a minute) and a claim's lease (two minutes).
+    redrive_after_seconds: int = Field(default=600, ge=180)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +88,23 @@ class Settings(BaseModel):
                 f"{by_field.get(str(e['loc'][0]), e['loc'][0])}: {e['msg']}" for e in error.errors()
             )
             raise SettingsError(f"invalid Lapor environment: {problems}") from None
+
+
+class AttachmentSettings(BaseModel):
+    """The attachments processing function's settings: only its bucket (it touches no table)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    uploads_bucket: str = Field(min_length=1)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AttachmentSettings:
+        """Parse ``LAPOR_UPLOADS_BUCKET``; SettingsError when it is missing."""
+        environ = os.environ if environ is None else environ
+        try:
+            return cls(uploads_bucket=environ.get("LAPOR_UPLOADS_BUCKET", ""))
+        except ValidationError:
+            raise SettingsError("invalid Lapor environment: LAPOR_UPLOADS_BUCKET is required") from None
 
 
 def cors_origins_from_env(environ: Mapping[str, str] | None = None) -> list[str]:

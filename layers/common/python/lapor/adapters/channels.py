@@ -1,8 +1,16 @@
 """Delivery ports (EmailSender, SmsSender) and their AWS adapters (SES email, SNS SMS).
 
-Adapters turn every provider failure into one of two exceptions the notify function acts on:
-TransientDeliveryError (leave the message on the queue, it is retried and finally lands in the DLQ)
-or PermanentDeliveryError (record the failure and drop the message: retrying cannot help).
+Adapters turn every provider failure into one of the exceptions the notify function acts on:
+
+- TransientDeliveryError: leave the message on the queue; it is retried with backoff and finally
+  lands in the DLQ. Its subclass SenderNotVerified (SES refuses the sender because the domain's DKIM
+  records are not verified yet, as between a first deploy and DNS) is retried for as long as
+  verification may take, not five times.
+- PermanentDeliveryError: record the failure on the report's timeline and drop the message: the
+  address or the message is wrong and retrying cannot help. Its subclass ConfigurationDeliveryError
+  (access denied, sending paused, SES sandbox recipient, missing configuration set) is the
+  deployment's fault, not the recipient's: recorded the same way, and counted in a metric with an
+  alarm so an operator fixes it.
 
 Error messages never carry provider text verbatim: SES and SNS echo addresses and numbers in their
 messages ("...failed the check: someone@example.com"), and these errors end up in logs.
@@ -22,15 +30,18 @@ from lapor.adapters.aws import client as aws_client
 from lapor.domain.messages import Attachment, RenderedEmail
 
 __all__ = [
+    "ConfigurationDeliveryError",
     "DeliveryError",
     "EmailSender",
     "PermanentDeliveryError",
+    "SenderNotVerified",
     "SesEmailSender",
     "SmsSender",
     "SnsSmsSender",
     "TransientDeliveryError",
     "classify_client_error",
     "classify_error",
+    "redact_contacts",
 ]
 
 # Throttling, service faults and KMS hiccups clear up by themselves.
@@ -50,22 +61,33 @@ TRANSIENT_CODES = frozenset(
         "KMSThrottlingException",
     }
 )
-# The message, the address or the account setup is wrong: the same request would fail again.
-PERMANENT_CODES = frozenset(
+# The deployment is wrong (permissions, account state, configuration): every message fails the same
+# way until an operator fixes it, so retrying only fills the DLQ. Recorded and alarmed instead.
+CONFIGURATION_CODES = frozenset(
     {
-        "MessageRejected",  # SES: unverified recipient in the sandbox, virus, ...
+        "AccessDenied",  # SES (query protocol): the role may not send as this identity
+        "AccessDeniedException",  # SES v2 and most JSON-protocol services
+        "AuthorizationError",  # SNS: the role may not publish SMS
         "MailFromDomainNotVerified",
         "MailFromDomainNotVerifiedException",
         "ConfigurationSetDoesNotExist",
         "ConfigurationSetDoesNotExistException",
         "AccountSendingPaused",
         "AccountSendingPausedException",
+        "KMSAccessDenied",  # SNS: the role may not use the key of an encrypted target
+        "KMSDisabled",
+        "KMSNotFound",
+    }
+)
+# The message or the address is wrong: the same request would fail again.
+PERMANENT_CODES = frozenset(
+    {
+        "MessageRejected",  # SES: virus, or (refined in SesEmailSender) an unverified identity
         "InvalidParameter",  # SNS: malformed number, message or attribute
         "InvalidParameterValue",  # SES and SNS: malformed address or parameter
         "ValidationError",  # query-protocol validation of the request shape
         "OptedOut",
         "EndpointDisabled",
-        "AuthorizationError",  # SNS: the role may not publish SMS
     }
 )
 
@@ -91,7 +113,15 @@ class TransientDeliveryError(DeliveryError):
 
 
 class PermanentDeliveryError(DeliveryError):
-    """Rejected address, unverified sender, invalid number, opted out...: record it, don't retry."""
+    """Rejected address, invalid number, opted out...: record it, don't retry."""
+
+
+class ConfigurationDeliveryError(PermanentDeliveryError):
+    """The deployment cannot send (access denied, sending paused, sandbox recipient...): record and alarm."""
+
+
+class SenderNotVerified(TransientDeliveryError):
+    """SES refuses the sender identity because it is not verified yet: retry until it is (DKIM takes up to 72 h)."""
 
 
 @runtime_checkable
@@ -112,7 +142,8 @@ class SmsSender(Protocol):
         ...
 
 
-def _redacted(text: str) -> str:
+def redact_contacts(text: str) -> str:
+    """``text`` with email addresses and phone numbers replaced (provider messages may echo them)."""
     text = _EMAIL_IN_TEXT.sub("<email>", text)
     return _NUMBER_IN_TEXT.sub("<number>", text)
 
@@ -128,12 +159,14 @@ def classify_client_error(error: ClientError) -> DeliveryError:
     code = str(details.get("Code") or "Unknown")
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     operation = getattr(error, "operation_name", None) or "request"
-    reason = _redacted(str(details.get("Message") or ""))[:200]
+    reason = redact_contacts(str(details.get("Message") or ""))[:200]
     message = (
         f"{operation} failed: {code}"
         + (f" (HTTP {status})" if status else "")
         + (f": {reason}" if reason else "")
     )
+    if code in CONFIGURATION_CODES:
+        return ConfigurationDeliveryError(message, code=code, http_status=status)
     if code in PERMANENT_CODES:
         return PermanentDeliveryError(message, code=code, http_status=status)
     # Everything else is transient: the listed throttling and fault codes, any HTTP 5xx or 429, and
@@ -156,14 +189,18 @@ def classify_error(error: BaseException) -> DeliveryError | None:
     return None
 
 
+def _classified(error: BaseException) -> DeliveryError:
+    classified = classify_error(error)
+    assert classified is not None
+    return classified
+
+
 def _call(method: Any, **kwargs: Any) -> dict[str, Any]:
     try:
         return method(**kwargs)
     except (ClientError, BotocoreConnectionError, HTTPClientError) as error:
-        classified = classify_error(error)
-        assert classified is not None
         # "from None": the provider's original message may name the address (see module docstring).
-        raise classified from None
+        raise _classified(error) from None
 
 
 class SesEmailSender:
@@ -197,7 +234,13 @@ class SesEmailSender:
         }
         if self.configuration_set:
             request["ConfigurationSetName"] = self.configuration_set
-        response = _call(self.client.send_email, **request)
+        try:
+            response = self.client.send_email(**request)
+        except ClientError as error:
+            # "from None": the provider's original message may name the address (see module docstring).
+            raise self._unverified_identity(error) or classify_client_error(error) from None
+        except (BotocoreConnectionError, HTTPClientError) as error:
+            raise _classified(error) from None
         return str(response["MessageId"])
 
     def send_with_attachments(
@@ -226,7 +269,12 @@ class SesEmailSender:
         }
         if self.configuration_set:
             request["ConfigurationSetName"] = self.configuration_set
-        response = _call(self.client.send_raw_email, **request)
+        try:
+            response = self.client.send_raw_email(**request)
+        except ClientError as error:
+            raise self._unverified_identity(error) or classify_client_error(error) from None
+        except (BotocoreConnectionError, HTTPClientError) as error:
+            raise _classified(error) from None
         return str(response["MessageId"])
 
     def _recipients(self, to: list[str]) -> list[str]:
@@ -239,6 +287,32 @@ class SesEmailSender:
                 code="TooManyRecipients",
             )
         return recipients
+
+    def _unverified_identity(self, error: ClientError) -> DeliveryError | None:
+        """SES's "Email address is not verified" MessageRejected, told apart by whose identity failed.
+
+        SES names the identities that failed the check. The sender's own address or domain means it
+        is not verified yet (DKIM records not published or not seen yet): retried until it is. Only
+        recipients means the account is still in the SES sandbox, where recipients must be verified
+        too: a deployment problem an operator must fix (production access), recorded and alarmed.
+        """
+        details = error.response.get("Error", {}) or {}
+        text = str(details.get("Message") or "").lower()
+        if details.get("Code") != "MessageRejected" or "not verified" not in text:
+            return None
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        sender = self.sender.lower()
+        if sender in text or sender.rsplit("@", 1)[-1] in text:
+            return SenderNotVerified(
+                "SendEmail failed: the sender identity is not verified yet",
+                code="SenderNotVerified",
+                http_status=status,
+            )
+        return ConfigurationDeliveryError(
+            "SendEmail failed: a recipient is not verified (the account is in the SES sandbox)",
+            code="RecipientNotVerified",
+            http_status=status,
+        )
 
 
 class SnsSmsSender:

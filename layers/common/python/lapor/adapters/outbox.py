@@ -9,6 +9,8 @@ from lapor.adapters.aws import client as aws_client
 from lapor.domain.messages import Notification
 
 _BATCH = 10  # SQS SendMessageBatch limit
+# How often a message was re-enqueued while the sender identity awaited verification.
+DEFERRALS_ATTRIBUTE = "deferrals"
 
 
 class EnqueueFailed(RuntimeError):
@@ -41,6 +43,18 @@ class NotifyQueue:
             failed += [chunk[int(entry["Id"])].id for entry in response.get("Failed", [])]
         if failed:
             raise EnqueueFailed(f"{len(failed)} notifications not enqueued: {', '.join(failed)}")
+
+    def requeue(self, notification: Notification, *, delay_seconds: int, deferrals: int) -> None:
+        """Enqueue ``notification`` again as a new message, visible after ``delay_seconds`` (≤ 900).
+
+        ``deferrals`` rides along as a message attribute, so the waiting is bounded across copies.
+        """
+        self.client.send_message(
+            QueueUrl=self.url,
+            MessageBody=notification.model_dump_json(),
+            DelaySeconds=delay_seconds,
+            MessageAttributes={DEFERRALS_ATTRIBUTE: {"DataType": "Number", "StringValue": str(deferrals)}},
+        )
 
     def delay(self, receipt_handle: str, seconds: int) -> None:
         """Keep a received message invisible for ``seconds`` (retry backoff for a failed delivery)."""

@@ -13,7 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from lapor.adapters.aws import client as aws_client
-from lapor.adapters.schema import DUE_INDEX, INBOX_INDEX, PERIOD_INDEX
+from lapor.adapters.schema import (
+    DUE_INDEX,
+    INBOX_INDEX,
+    PERIOD_INDEX,
+    SMS_INDEX,
+    SMS_MESSAGE_ATTRIBUTE,
+    UNDELIVERED_INDEX,
+)
 from lapor.domain.messages import Notification
 from lapor.domain.models import Report, TimelineEvent
 from lapor.domain.workdays import WIB, utc_iso
@@ -24,6 +31,11 @@ REPORT_SK = "REPORT"
 OUTBOX_FLAG = "has_outbox"
 OUTBOX_FLAG_VALUE = "yes"
 EVENT_PREFIX = "EVENT#"
+FEEDBACK_LINK_PREFIX = "FEEDBACK#"
+# The report's pending-messages item: every message queued since the last re-drive check, until the
+# check finds each of them sent or failed for good (see lapor.app.redrive).
+PENDING_SK = "OUTBOX"
+SENT_PREFIX = "SENT#"
 
 
 class ConcurrentUpdate(Exception):
@@ -110,6 +122,17 @@ def report_from_image(image: Mapping[str, Any]) -> Report:
 
 
 @dataclass(frozen=True)
+class PendingMessages:
+    """Messages queued for a report and not yet all confirmed sent or failed for good."""
+
+    report_id: str
+    notifications: list[Notification]
+    changes: int  # how many changes appended messages: the item's version for conditional writes
+    redrives: int  # how often some of them were re-enqueued
+    in_index: bool  # False once the re-drive gave up on them (left for operators)
+
+
+@dataclass(frozen=True)
 class InboxPage:
     """One page of an agency's inbox and the cursor of the next one."""
 
@@ -153,7 +176,8 @@ class ReportRepository:
         the same transaction so a counter can never drift from the reports it counts. ``outbox`` holds
         this change's messages (replacing the previous change's); the stream relays them.
         ``idempotency`` is written with the report, so a key and its report exist together or not at
-        all (KeyAlreadyUsed when the key has an unexpired record).
+        all (KeyAlreadyUsed when the key has an unexpired record). The outbox's messages are also
+        appended to the report's pending-messages item, which the re-drive checks later.
         """
         stored = report.model_copy(
             update={
@@ -173,6 +197,8 @@ class ReportRepository:
         for (agency, official), delta in (load_changes or {}).items():
             if delta:
                 items.append({"Update": self._load_update(agency, official, delta)})
+        if stored.outbox:
+            items.append({"Update": self._pending_append(stored)})
         key_index = None
         if idempotency is not None:
             key_index = len(items)
@@ -191,6 +217,31 @@ class ReportRepository:
         """Append a timeline event that changes nothing else (e.g. an undeliverable notification)."""
         self.client.put_item(TableName=self.table, Item=self._event_item(report_id, event))
 
+    # ---- feedback tokens (completion emails) -----------------------------------------------------
+
+    def add_feedback_token(self, report_id: str, token_hash: str, *, now: datetime) -> None:
+        """Keep the hash of a receipt-equivalent token that a completion email carries in its links.
+
+        The token itself is only in the email; like the receipt, only its hash is stored.
+        """
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": {"S": report_pk(report_id)},
+                "sk": {"S": f"{FEEDBACK_LINK_PREFIX}{token_hash}"},
+                "created_at": {"S": utc_iso(now)},
+            },
+        )
+
+    def has_feedback_token(self, report_id: str, token_hash: str) -> bool:
+        """Whether a completion email of this report carried the token with this hash."""
+        item = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"{FEEDBACK_LINK_PREFIX}{token_hash}"}},
+            ConsistentRead=True,
+        ).get("Item")
+        return item is not None
+
     # ---- delivery markers (notify) ---------------------------------------------------------------
 
     def claim_delivery(self, report_id: str, delivery_id: str, *, now: datetime, lease_seconds: int) -> bool:
@@ -206,7 +257,7 @@ class ReportRepository:
                 TableName=self.table,
                 Item={
                     "pk": {"S": report_pk(report_id)},
-                    "sk": {"S": f"SENT#{delivery_id}"},
+                    "sk": {"S": f"{SENT_PREFIX}{delivery_id}"},
                     "state": {"S": "sending"},
                     "claimed_at": {"S": utc_iso(now)},
                 },
@@ -222,7 +273,7 @@ class ReportRepository:
         """The state of a delivery's marker and when it was claimed, or None when there is none."""
         item = self.client.get_item(
             TableName=self.table,
-            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"SENT#{delivery_id}"}},
+            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"{SENT_PREFIX}{delivery_id}"}},
             ConsistentRead=True,
         ).get("Item")
         if not item:
@@ -231,27 +282,77 @@ class ReportRepository:
         return item["state"]["S"], claimed
 
     def finish_delivery(
-        self, report_id: str, delivery_id: str, *, state: str, provider_id: str | None, now: datetime
+        self,
+        report_id: str,
+        delivery_id: str,
+        *,
+        state: str,
+        provider_id: str | None,
+        now: datetime,
+        sms_message_id: str | None = None,
     ) -> None:
-        """Make a claimed delivery final: ``sent`` (with the provider's id) or ``failed`` (not retried)."""
+        """Make a claimed delivery final: ``sent`` (with the provider's id) or ``failed`` (not retried).
+
+        ``sms_message_id`` (SNS's message id of an SMS) puts the marker in the sparse ``sms`` index,
+        where SNS's delivery-status log finds it when the carrier fails the delivery later.
+        """
         values: dict[str, Any] = {":state": {"S": state}, ":at": {"S": utc_iso(now)}}
         expression = "SET #state = :state, finished_at = :at"
         if provider_id:
             values[":provider"] = {"S": provider_id}
             expression += ", provider_id = :provider"
+        if sms_message_id:
+            values[":sms"] = {"S": sms_message_id}
+            expression += f", {SMS_MESSAGE_ATTRIBUTE} = :sms"
         self.client.update_item(
             TableName=self.table,
-            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"SENT#{delivery_id}"}},
+            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"{SENT_PREFIX}{delivery_id}"}},
             UpdateExpression=expression,
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues=values,
         )
 
+    def sms_delivery(self, sms_message_id: str) -> tuple[str, str] | None:
+        """The (report id, delivery id) of the SMS SNS sent as ``sms_message_id``, or None (one index Query)."""
+        items = self.client.query(
+            TableName=self.table,
+            IndexName=SMS_INDEX,
+            KeyConditionExpression=f"{SMS_MESSAGE_ATTRIBUTE} = :id",
+            ExpressionAttributeValues={":id": {"S": sms_message_id}},
+            Limit=1,
+        ).get("Items", [])
+        if not items:
+            return None
+        return items[0]["pk"]["S"].removeprefix("REPORT#"), items[0]["sk"]["S"].removeprefix(SENT_PREFIX)
+
+    def fail_sent_delivery(self, report_id: str, delivery_id: str, *, reason: str, now: datetime) -> bool:
+        """Turn a ``sent`` marker into ``failed`` (the carrier gave up later); False when it was not ``sent``.
+
+        Conditional, so a replayed delivery-status record changes the marker, and is recorded, once.
+        """
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"{SENT_PREFIX}{delivery_id}"}},
+                UpdateExpression="SET #state = :failed, failed_at = :at, failure = :reason",
+                ConditionExpression="#state = :sent",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":failed": {"S": "failed"},
+                    ":sent": {"S": "sent"},
+                    ":at": {"S": utc_iso(now)},
+                    ":reason": {"S": reason},
+                },
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def release_delivery(self, report_id: str, delivery_id: str) -> None:
         """Drop a claim whose send failed transiently, so the retry can send."""
         self.client.delete_item(
             TableName=self.table,
-            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"SENT#{delivery_id}"}},
+            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": f"{SENT_PREFIX}{delivery_id}"}},
             ConditionExpression="#state = :sending",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues={":sending": {"S": "sending"}},
@@ -306,6 +407,110 @@ class ReportRepository:
             "ExpressionAttributeNames": {"#open": "open"},
             "ExpressionAttributeValues": {":delta": {"N": str(delta)}},
         }
+
+    def _pending_append(self, report: Report) -> dict[str, Any]:
+        """Append this change's messages to the pending-messages item and (re)enter the undelivered index."""
+        return {
+            "TableName": self.table,
+            "Key": {"pk": {"S": report_pk(report.id)}, "sk": {"S": PENDING_SK}},
+            "UpdateExpression": (
+                "SET notifications = list_append(if_not_exists(notifications, :none), :new), "
+                "undelivered_shard = :shard, undelivered_at = :at ADD changes :one"
+            ),
+            "ExpressionAttributeValues": {
+                ":none": {"L": []},
+                ":new": {"L": [{"S": n.model_dump_json()} for n in report.outbox]},
+                ":shard": {"N": str(due_shard(report.id, self.due_shards))},
+                ":at": {"S": utc_iso(report.updated_at)},
+                ":one": {"N": "1"},
+            },
+        }
+
+    # ---- pending messages (re-drive) -------------------------------------------------------------
+
+    def undelivered_keys(
+        self, shard: int, before: datetime, *, start_key: dict[str, Any] | None = None, limit: int = 100
+    ) -> tuple[list[str], dict[str, Any] | None]:
+        """Ids of reports in one shard whose messages were queued at or before ``before`` and are not
+        yet confirmed (a Query of the sparse index, never a Scan)."""
+        return self._sharded_ids(
+            UNDELIVERED_INDEX, "undelivered_shard", "undelivered_at", shard, before, start_key, limit
+        )
+
+    def pending_messages(self, report_id: str) -> PendingMessages | None:
+        """The report's pending-messages item, or None when every message was confirmed."""
+        item = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": PENDING_SK}},
+            ConsistentRead=True,
+        ).get("Item")
+        if not item:
+            return None
+        return PendingMessages(
+            report_id=report_id,
+            notifications=[Notification.model_validate_json(n["S"]) for n in item["notifications"]["L"]],
+            changes=int(item["changes"]["N"]),
+            redrives=int(item.get("redrives", {"N": "0"})["N"]),
+            in_index="undelivered_shard" in item,
+        )
+
+    def delivery_markers(self, report_id: str) -> dict[str, tuple[str, datetime]]:
+        """Every sent marker of a report: marker id → (state, claimed at); one Query of its partition."""
+        markers: dict[str, tuple[str, datetime]] = {}
+        for item in self._query_all(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :sent)",
+            ExpressionAttributeValues={":pk": {"S": report_pk(report_id)}, ":sent": {"S": SENT_PREFIX}},
+            ConsistentRead=True,
+        ):
+            claimed = datetime.strptime(item["claimed_at"]["S"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            markers[item["sk"]["S"].removeprefix(SENT_PREFIX)] = (item["state"]["S"], claimed)
+        return markers
+
+    def settle_pending(self, pending: PendingMessages) -> bool:
+        """Drop the pending-messages item: all confirmed. False when a change appended messages since."""
+        try:
+            self.client.delete_item(
+                TableName=self.table,
+                Key={"pk": {"S": report_pk(pending.report_id)}, "sk": {"S": PENDING_SK}},
+                ConditionExpression="changes = :seen",
+                ExpressionAttributeValues={":seen": {"N": str(pending.changes)}},
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def keep_pending(
+        self,
+        pending: PendingMessages,
+        unconfirmed: Sequence[Notification],
+        *,
+        check_again_at: datetime | None,
+        redriven: bool,
+    ) -> bool:
+        """Keep only ``unconfirmed`` messages, to be checked again at ``check_again_at`` (None: never,
+        the item leaves the index for operators to see). False when a change appended messages since."""
+        values: dict[str, Any] = {
+            ":seen": {"N": str(pending.changes)},
+            ":left": {"L": [{"S": n.model_dump_json()} for n in unconfirmed]},
+            ":redrives": {"N": str(pending.redrives + (1 if redriven else 0))},
+        }
+        if check_again_at is None:
+            expression = "SET notifications = :left, redrives = :redrives REMOVE undelivered_shard"
+        else:
+            expression = "SET notifications = :left, redrives = :redrives, undelivered_at = :again"
+            values[":again"] = {"S": utc_iso(check_again_at)}
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": report_pk(pending.report_id)}, "sk": {"S": PENDING_SK}},
+                UpdateExpression=expression,
+                ConditionExpression="changes = :seen",
+                ExpressionAttributeValues=values,
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     # ---- reads --------------------------------------------------------------------------------
 
@@ -379,11 +584,24 @@ class ReportRepository:
         self, shard: int, now: datetime, *, start_key: dict[str, Any] | None = None, limit: int = 100
     ) -> tuple[list[str], dict[str, Any] | None]:
         """Ids of reports in one due shard whose next deadline is at or before ``now`` (a Query, never a Scan)."""
+        return self._sharded_ids(DUE_INDEX, "due_shard", "due_at", shard, now, start_key, limit)
+
+    def _sharded_ids(
+        self,
+        index: str,
+        shard_attribute: str,
+        instant_attribute: str,
+        shard: int,
+        until: datetime,
+        start_key: dict[str, Any] | None,
+        limit: int,
+    ) -> tuple[list[str], dict[str, Any] | None]:
+        """One page of report ids from a sparse, sharded index: one shard, instants up to ``until``."""
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "IndexName": DUE_INDEX,
-            "KeyConditionExpression": "due_shard = :shard AND due_at <= :now",
-            "ExpressionAttributeValues": {":shard": {"N": str(shard)}, ":now": {"S": utc_iso(now)}},
+            "IndexName": index,
+            "KeyConditionExpression": f"{shard_attribute} = :shard AND {instant_attribute} <= :until",
+            "ExpressionAttributeValues": {":shard": {"N": str(shard)}, ":until": {"S": utc_iso(until)}},
             "Limit": limit,
         }
         if start_key:

@@ -8,6 +8,14 @@ Two sparse indexes hang off the report item:
 - ``due``: ``due_shard`` (number, 0..shards-1) and ``due_at`` (UTC ISO instant of the next deadline);
   present only while a deadline is pending, so the SLA checker Queries due items and never Scans.
 - ``period``: ``period`` = WIB month ``YYYY-MM`` of creation, ``period_sk`` = ``<agency>#<id>`` (statistics).
+- ``sms``: ``sms_message_id`` = SNS's message id, on the sent markers of SMS only (keys only): SNS's
+  delivery-status log names a failed SMS by that id, and this index leads back to its report.
+
+One more sparse index hangs off the report's pending-messages item ``sk = "OUTBOX"``:
+
+- ``undelivered``: ``undelivered_shard`` (number) and ``undelivered_at`` (UTC ISO instant of the
+  latest change that queued messages); present while some of those messages may not have gone out,
+  so the SLA checker's re-drive Queries only reports with messages in doubt.
 
 The aggregates table holds the accountability counters the reports stream keeps
 (``lapor.adapters.aggregates``): statistics per year (``pk = "STATS#<YYYY>"``,
@@ -107,6 +115,9 @@ def _projection(index: Index) -> dict[str, Any]:
 INBOX_INDEX = "inbox"
 DUE_INDEX = "due"
 PERIOD_INDEX = "period"
+SMS_INDEX = "sms"
+SMS_MESSAGE_ATTRIBUTE = "sms_message_id"
+UNDELIVERED_INDEX = "undelivered"
 
 REPORTS = TableSpec(
     logical_id="Reports",
@@ -117,6 +128,10 @@ REPORTS = TableSpec(
         # KEYS_ONLY + the stage fields keeps the SLA scan's read units proportional to due reports.
         Index(DUE_INDEX, Key("due_shard", "N"), Key("due_at"), projection="INCLUDE", include=("due_stage",)),
         Index(PERIOD_INDEX, Key("period"), Key("period_sk")),
+        Index(SMS_INDEX, Key(SMS_MESSAGE_ATTRIBUTE), projection="KEYS_ONLY"),
+        Index(
+            UNDELIVERED_INDEX, Key("undelivered_shard", "N"), Key("undelivered_at"), projection="KEYS_ONLY"
+        ),
     ),
     stream_view_type="NEW_AND_OLD_IMAGES",
 )

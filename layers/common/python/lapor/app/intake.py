@@ -9,8 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from lapor.adapters.repository import IdempotencyRecord, KeyAlreadyUsed, ReportRepository
+from lapor.adapters.uploads import UploadStore
+from lapor.app.attachments import attach, check_uploads
+from lapor.app.regions import known_region, region_ref
 from lapor.domain.directory import Directory
-from lapor.domain.errors import Conflict, InvalidInput, NotFound
+from lapor.domain.errors import Conflict, InvalidInput, NotFound, ServiceNotReady
 from lapor.domain.ids import hash_receipt, new_receipt, new_report_id, normalize_report_id
 from lapor.domain.lifecycle import Status
 from lapor.domain.models import (
@@ -25,6 +28,7 @@ from lapor.domain.models import (
     SubmitReportResponse,
     TimelineEvent,
 )
+from lapor.domain.regions import RegionIndex
 from lapor.domain.workdays import WIB
 
 SYSTEM = "system"
@@ -69,15 +73,25 @@ def submit_report(
     request: SubmitReportRequest,
     *,
     reports: ReportRepository,
+    regions: RegionIndex,
     now: datetime,
     attempt: SubmitAttempt | None = None,
+    uploads: UploadStore | None = None,
 ) -> SubmitReportResponse:
     """Store a new report with its ``received`` event; the router picks it up from the stream.
 
     With an ``attempt`` (an Idempotency-Key) the key's record is written in the same transaction:
     a retry with the same body gets the first answer and stores nothing; the same key with another
-    body is refused. One request to DynamoDB either way for a new key.
+    body is refused. One request to DynamoDB either way for a new key. A region Kemendagri does not
+    list is refused naming ``region``; each attachment must be an upload of an allowed type by its bytes
+    (``attachments.N`` names the one that is not).
     """
+    region = known_region(request.region, regions) if request.region else None
+    attachments = []
+    if request.attachments:
+        if uploads is None:
+            raise ServiceNotReady("uploads bucket not configured")
+        attachments = check_uploads(request.attachments, store=uploads)
     receipt = new_receipt()
     contact = request.reporter
     report = Report(
@@ -87,7 +101,7 @@ def submit_report(
         title=request.title,
         description=request.description,
         requested_category=request.category,
-        region=request.region,
+        region=region,
         location=request.location,
         occurred_on=request.occurred_on,
         anonymous=request.anonymous,
@@ -97,7 +111,11 @@ def submit_report(
         receipt_hash=hash_receipt(receipt),
         created_at=now,
         updated_at=now,
+        attachments=attachments,
     )
+    if uploads is not None and attachments:
+        # Before the report is saved: a crash in between leaves kept files, never a report without them.
+        attach(report.id, attachments, store=uploads)
     event = TimelineEvent(at=now, status=Status.RECEIVED, action="submit", actor=REPORTER_ACTOR, note=None)
     response = SubmitReportResponse(id=report.id, status=report.status, created_at=_wib(now), receipt=receipt)
     try:
@@ -117,18 +135,20 @@ def _first_answer(attempt: SubmitAttempt, reports: ReportRepository) -> SubmitRe
     stored = reports.idempotency_record(attempt.table, attempt.record_key)
     if stored is None or "data" not in stored:
         # The record expired and was removed between the write and this read: the client retries.
-        raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly")
+        raise Conflict("idempotency_in_progress")
     if stored.get("validation") != attempt.payload_hash:
-        raise InvalidInput("Idempotency-Key", "was already used with a different request; use a new key")
+        raise InvalidInput("Idempotency-Key", "idempotency_reused")
     return SubmitReportResponse.model_validate_json(stored["data"])
 
 
-def public_report(report_id: str, *, reports: ReportRepository, directory: Directory) -> PublicReport:
+def public_report(
+    report_id: str, *, reports: ReportRepository, directory: Directory, regions: RegionIndex
+) -> PublicReport:
     """The public tracking view: never the reporter's identity; no title/description if confidential."""
     canonical = normalize_report_id(report_id)
     found = reports.get_with_timeline(canonical) if canonical else None
     if found is None:
-        raise NotFound(f"no report with tracking code {report_id!r}")
+        raise NotFound("report_not_found", code=report_id)
     report, events = found
     agency = directory.agencies_by_code.get(report.agency or "")
     return PublicReport(
@@ -141,12 +161,34 @@ def public_report(report_id: str, *, reports: ReportRepository, directory: Direc
         created_at=_wib(report.created_at),
         updated_at=_wib(report.updated_at),
         deadlines=Deadlines(**{name: _wib(value) for name, value in report.deadlines.model_dump().items()}),
-        timeline=[
-            PublicTimelineEntry(at=_wib(e.at), status=e.status, note=e.note) for e in events if e.public
-        ],
+        timeline=[entry for entry in map(_public_entry, events) if entry is not None],
         title=None if report.confidential else report.title,
         description=None if report.confidential else report.description,
+        region=None if report.confidential else region_ref(report.region, regions),
+        attachments_count=len(report.attachments),
     )
+
+
+ESCALATION_PREFIX = "escalate_"
+
+
+def _public_entry(event: TimelineEvent) -> PublicTimelineEntry | None:
+    """A public line for a public event; an escalation (an internal event, with its recipients)
+    shows publicly as the stage and level alone, without any name or note."""
+    if event.public:
+        return PublicTimelineEntry(
+            at=_wib(event.at), status=event.status, note=event.note, event=event.action
+        )
+    if event.action.startswith(ESCALATION_PREFIX):
+        stage, _, level = event.action.removeprefix(ESCALATION_PREFIX).rpartition("_")
+        return PublicTimelineEntry(
+            at=_wib(event.at),
+            status=event.status,
+            event="escalate",
+            stage=stage or None,
+            level=int(level) if level.isdigit() else None,
+        )
+    return None
 
 
 def list_categories(directory: Directory) -> list[CategoryView]:

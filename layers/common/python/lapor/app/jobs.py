@@ -48,7 +48,7 @@ def job_month(period: object, now: datetime) -> str:
         return previous_month(current_month(now))
     match = _MONTH.match(period) if isinstance(period, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
-        raise InvalidInput("period", "must be a month as YYYY-MM, e.g. 2026-11")
+        raise InvalidInput("period", "period_month")
     if period > current_month(now):
-        raise InvalidInput("period", "must not be a month in the future")
+        raise InvalidInput("period", "period_future")
     return period

@@ -1,8 +1,9 @@
-"""Notification texts: the email and SMS each queued Notification turns into when it is sent.
+"""Notification rendering: the email and SMS each queued Notification turns into when it is sent.
 
-Everything is table-driven: every Event has its wording in Indonesian and English, and the per-event
-rules (which deadline applies, who may see the reporter's name) live in one table shared by both.
-Reporters read their report's language; officials read Indonesian.
+The wording is in ``notification_texts`` (every Event in Indonesian and English); the per-event rules
+(which deadline applies, who may see the reporter's name) live here in one table shared by both;
+emails are laid out by the Jinja2 templates in ``templates/`` (HTML autoescaped, responsive, with a
+plain-text twin). Reporters read their report's language; officials read Indonesian.
 
 Privacy rules enforced here, whatever the caller passes:
 - the reporter's email and phone never appear, not even where the reporter typed them into the
@@ -13,18 +14,20 @@ Privacy rules enforced here, whatever the caller passes:
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import quote
 
+from lapor.app.notification_texts import PHRASES, TEXTS, Phrases, Text
 from lapor.domain.directory import Directory
 from lapor.domain.lifecycle import Status
 from lapor.domain.messages import Event, Notification, RenderedEmail
-from lapor.domain.models import Language, Report, ReportKind
+from lapor.domain.models import Language, Report
 from lapor.domain.redaction import reporter_redactor
 from lapor.domain.workdays import WIB
 
@@ -193,335 +196,6 @@ _STATUS_DEADLINE = {
 _STAGE_DEADLINE = {"verify": "verify_by", "follow_up": "follow_up_by", "resolve": "resolve_by"}
 
 
-@dataclass(frozen=True)
-class _Text:
-    """One event's wording in one language; fields: code, agency, category, status, stage."""
-
-    subject: str
-    body: str
-    sms: str
-
-
-@dataclass(frozen=True)
-class _Phrases:
-    """Words shared by every event in one language."""
-
-    greeting_official: str
-    greeting_anyone: str
-    greeting_reporter: str
-    labels: dict[str, str]
-    kinds: dict[ReportKind, str]
-    statuses: dict[Status, str]
-    stages: dict[str, str]
-    deadline_labels: dict[str, str]
-    deadline: str
-    deadline_missed: str
-    sms_deadline: dict[str, str]
-    sms_deadline_missed: str
-    sms_note: str
-    note_official: str
-    note: str
-    completed_hint: str
-    anonymous: str
-    no_name: str
-    hidden: str
-    uncategorised: str
-    some_agency: str
-    link_official: str
-    link_reporter: str
-    footer: str
-
-
-_PHRASES: dict[Language, _Phrases] = {
-    "id": _Phrases(
-        greeting_official="Yth. {name},",
-        greeting_anyone="Yth. Bapak/Ibu,",
-        greeting_reporter="Yth. Pelapor,",
-        labels={
-            "code": "Kode laporan",
-            "kind": "Jenis",
-            "category": "Kategori",
-            "agency": "Instansi",
-            "status": "Status",
-            "assignee": "Petugas",
-            "reporter": "Pelapor",
-            "title": "Judul",
-            "excerpt": "Ringkasan",
-        },
-        kinds={
-            ReportKind.COMPLAINT: "Pengaduan",
-            ReportKind.ASPIRATION: "Aspirasi",
-            ReportKind.INFORMATION_REQUEST: "Permintaan informasi",
-        },
-        statuses={
-            Status.RECEIVED: "diterima",
-            Status.DISPATCHED: "diteruskan ke instansi berwenang",
-            Status.VERIFIED: "terverifikasi",
-            Status.IN_PROGRESS: "sedang ditindaklanjuti",
-            Status.COMPLETED: "selesai ditanggapi",
-            Status.CLOSED: "ditutup",
-            Status.REJECTED: "ditolak",
-        },
-        stages={"verify": "verifikasi", "follow_up": "tindak lanjut", "resolve": "penyelesaian"},
-        deadline_labels={
-            "verify_by": "Batas waktu verifikasi",
-            "follow_up_by": "Batas waktu tindak lanjut",
-            "resolve_by": "Batas waktu penyelesaian",
-            "close_after": "Batas waktu menerima atau membuka kembali jawaban",
-        },
-        deadline="{label}: {when}.",
-        deadline_missed="{label} terlewati: {when}.",
-        sms_deadline={
-            "verify_by": "Verifikasi s.d. {when}.",
-            "follow_up_by": "Tindak lanjut s.d. {when}.",
-            "resolve_by": "Selesai s.d. {when}.",
-            "close_after": "Tanggapi s.d. {when}.",
-        },
-        sms_deadline_missed="Batas waktu {when}.",
-        sms_note="Catatan: ",
-        note_official="Catatan petugas",
-        note="Catatan",
-        completed_hint=(
-            "Silakan terima jawaban ini atau buka kembali laporan melalui tautan di bawah; "
-            "tanpa tanggapan, laporan akan ditutup otomatis."
-        ),
-        anonymous="Anonim (identitas dirahasiakan)",
-        no_name="Tidak mencantumkan nama",
-        hidden="[disembunyikan]",
-        uncategorised="Tanpa kategori",
-        some_agency="instansi berwenang",
-        link_official="Buka laporan",
-        link_reporter="Pantau laporan",
-        footer="Pesan ini dikirim otomatis oleh Lapor. Mohon tidak membalas email ini.",
-    ),
-    "en": _Phrases(
-        greeting_official="Dear {name},",
-        greeting_anyone="Dear Sir or Madam,",
-        greeting_reporter="Dear reporter,",
-        labels={
-            "code": "Tracking code",
-            "kind": "Kind",
-            "category": "Category",
-            "agency": "Agency",
-            "status": "Status",
-            "assignee": "Assigned official",
-            "reporter": "Reporter",
-            "title": "Title",
-            "excerpt": "Summary",
-        },
-        kinds={
-            ReportKind.COMPLAINT: "Complaint",
-            ReportKind.ASPIRATION: "Aspiration",
-            ReportKind.INFORMATION_REQUEST: "Information request",
-        },
-        statuses={
-            Status.RECEIVED: "received",
-            Status.DISPATCHED: "sent to the competent agency",
-            Status.VERIFIED: "verified",
-            Status.IN_PROGRESS: "being followed up",
-            Status.COMPLETED: "answered",
-            Status.CLOSED: "closed",
-            Status.REJECTED: "rejected",
-        },
-        stages={"verify": "verification", "follow_up": "follow-up", "resolve": "resolution"},
-        deadline_labels={
-            "verify_by": "Verification deadline",
-            "follow_up_by": "Follow-up deadline",
-            "resolve_by": "Resolution deadline",
-            "close_after": "Deadline to accept or reopen the answer",
-        },
-        deadline="{label}: {when}.",
-        deadline_missed="{label} missed: {when}.",
-        sms_deadline={
-            "verify_by": "Verify by {when}.",
-            "follow_up_by": "Follow up by {when}.",
-            "resolve_by": "Resolve by {when}.",
-            "close_after": "Reply by {when}.",
-        },
-        sms_deadline_missed="Deadline was {when}.",
-        sms_note="Note: ",
-        note_official="Note from the official",
-        note="Note",
-        completed_hint=(
-            "Please accept this answer or reopen the report using the link below; "
-            "without a reply, the report closes automatically."
-        ),
-        anonymous="Anonymous (identity withheld)",
-        no_name="No name given",
-        hidden="[hidden]",
-        uncategorised="Uncategorised",
-        some_agency="the competent agency",
-        link_official="Open the report",
-        link_reporter="Track your report",
-        footer="This message was sent automatically by Lapor. Please do not reply to this email.",
-    ),
-}
-
-_TEXTS: dict[Language, dict[Event, _Text]] = {
-    "id": {
-        Event.ASSIGNED: _Text(
-            subject="Laporan baru untuk diverifikasi",
-            body=(
-                "Laporan baru telah didisposisikan kepada Anda di {agency}. Mohon verifikasi laporan "
-                "ini dan tetapkan tindak lanjutnya."
-            ),
-            sms="LAPOR! {code}: laporan baru ({category}) utk Anda verifikasi.",
-        ),
-        Event.CC: _Text(
-            subject="Tembusan laporan untuk koordinasi",
-            body=(
-                "Laporan ini telah didisposisikan kepada {agency} sebagai instansi berwenang. Tembusan "
-                "ini dikirim kepada instansi Anda untuk koordinasi; tidak ada tindakan yang diwajibkan "
-                "kecuali diperlukan koordinasi."
-            ),
-            sms="LAPOR! {code}: tembusan laporan ({category}) yg didisposisikan ke {agency}.",
-        ),
-        Event.TRIAGE: _Text(
-            subject="Laporan perlu triase manual",
-            body=(
-                "Laporan ini tidak cocok dengan kategori mana pun sehingga belum dapat diteruskan "
-                "secara otomatis. Mohon tentukan kategori dan instansi berwenang, lalu teruskan laporan."
-            ),
-            sms="LAPOR! {code}: laporan tanpa kategori, perlu triase manual.",
-        ),
-        Event.RECEIVED: _Text(
-            subject="Laporan Anda telah diterima",
-            body=(
-                "Terima kasih. Laporan Anda telah kami terima dan diteruskan kepada {agency}. Simpan "
-                "kode pelacakan {code} untuk memantau perkembangannya."
-            ),
-            sms="LAPOR! {code}: laporan Anda diterima & diteruskan ke {agency}.",
-        ),
-        Event.STATUS: _Text(
-            subject="Status laporan: {status}",
-            body="Status laporan Anda kini: {status}.",
-            sms="LAPOR! {code}: status laporan Anda kini {status}.",
-        ),
-        Event.REOPENED: _Text(
-            subject="Laporan dibuka kembali oleh pelapor",
-            body=(
-                "Pelapor belum puas dengan jawaban atas laporan ini dan membukanya kembali. Mohon "
-                "tindak lanjuti kembali."
-            ),
-            sms="LAPOR! {code}: laporan dibuka kembali oleh pelapor, mohon ditindaklanjuti.",
-        ),
-        Event.FORWARDED: _Text(
-            subject="Laporan dialihkan ke instansi lain",
-            body=(
-                "Laporan ini telah diteruskan kepada {agency} dan tidak lagi ditangani oleh Anda. Tidak "
-                "ada tindakan lebih lanjut yang diperlukan."
-            ),
-            sms="LAPOR! {code}: laporan diteruskan ke {agency}, tidak lagi ditangani Anda.",
-        ),
-        Event.ESCALATION_1: _Text(
-            subject="Eskalasi: batas waktu {stage} terlewati",
-            body=(
-                "Batas waktu {stage} laporan ini telah terlewati. Mohon segera ditindaklanjuti; bila "
-                "masih terlambat dua hari kerja lagi, laporan dieskalasi kepada pimpinan instansi dan "
-                "admin nasional."
-            ),
-            sms="LAPOR! {code}: ESKALASI - batas {stage} terlewati.",
-        ),
-        Event.ESCALATION_2: _Text(
-            subject="Eskalasi tingkat 2: {stage} terlambat",
-            body=(
-                "Tahap {stage} laporan ini masih terlambat dua hari kerja setelah batas waktunya. "
-                "Mohon pastikan laporan segera ditangani."
-            ),
-            sms="LAPOR! {code}: ESKALASI 2 - {stage} terlambat 2 hari kerja.",
-        ),
-        Event.RESOLVE_MISSED: _Text(
-            subject="Batas waktu penyelesaian terlewati",
-            body=(
-                "Laporan ini belum selesai dalam batas waktu penyelesaian. Pemberitahuan ini dikirim "
-                "kepada admin nasional dan Ombudsman Republik Indonesia untuk pengawasan."
-            ),
-            sms="LAPOR! {code}: batas penyelesaian terlewati.",
-        ),
-    },
-    "en": {
-        Event.ASSIGNED: _Text(
-            subject="New report to verify",
-            body=(
-                "A new report has been assigned to you at {agency}. Please verify it and decide how it "
-                "will be followed up."
-            ),
-            sms="LAPOR! {code}: new report ({category}) for you to verify.",
-        ),
-        Event.CC: _Text(
-            subject="Copy of a report for coordination",
-            body=(
-                "This report has been assigned to {agency}, the competent agency. This copy is sent to "
-                "your agency for coordination; no action is required unless coordination is needed."
-            ),
-            sms="LAPOR! {code}: copy of a report ({category}) assigned to {agency}.",
-        ),
-        Event.TRIAGE: _Text(
-            subject="Report needs manual triage",
-            body=(
-                "This report matched no category, so it could not be routed automatically. Please "
-                "choose its category and the competent agency, then forward it."
-            ),
-            sms="LAPOR! {code}: uncategorised report needs manual triage.",
-        ),
-        Event.RECEIVED: _Text(
-            subject="Your report has been received",
-            body=(
-                "Thank you. We have received your report and sent it to {agency}. Keep the tracking "
-                "code {code} to follow its progress."
-            ),
-            sms="LAPOR! {code}: your report was received and sent to {agency}.",
-        ),
-        Event.STATUS: _Text(
-            subject="Report status: {status}",
-            body="Your report is now: {status}.",
-            sms="LAPOR! {code}: your report is now {status}.",
-        ),
-        Event.REOPENED: _Text(
-            subject="Report reopened by the reporter",
-            body=(
-                "The reporter was not satisfied with the answer and reopened this report. Please follow "
-                "it up again."
-            ),
-            sms="LAPOR! {code}: the reporter reopened this report; please follow it up.",
-        ),
-        Event.FORWARDED: _Text(
-            subject="Report moved to another agency",
-            body=(
-                "This report has been forwarded to {agency} and is no longer assigned to you. No further "
-                "action is needed."
-            ),
-            sms="LAPOR! {code}: report forwarded to {agency}; no longer assigned to you.",
-        ),
-        Event.ESCALATION_1: _Text(
-            subject="Escalation: {stage} deadline missed",
-            body=(
-                "The {stage} deadline of this report has passed. Please act on it now; if it is still "
-                "overdue two working days from now, it is escalated to the agency's supervisor and the "
-                "national admin."
-            ),
-            sms="LAPOR! {code}: ESCALATION - {stage} deadline missed.",
-        ),
-        Event.ESCALATION_2: _Text(
-            subject="Level 2 escalation: {stage} overdue",
-            body=(
-                "The {stage} of this report is still overdue two working days after its deadline. "
-                "Please make sure it is handled now."
-            ),
-            sms="LAPOR! {code}: ESCALATION 2 - {stage} overdue by 2 working days.",
-        ),
-        Event.RESOLVE_MISSED: _Text(
-            subject="Resolution deadline missed",
-            body=(
-                "This report was not resolved within its resolution deadline. This notice goes to the "
-                "national admin and the Ombudsman of the Republic of Indonesia for oversight."
-            ),
-            sms="LAPOR! {code}: resolution deadline missed.",
-        ),
-    },
-}
-
-
 # --------------------------------------------------------------------------------------------------
 # Context: every value a message may show, already redacted
 # --------------------------------------------------------------------------------------------------
@@ -533,9 +207,9 @@ _TEXTS: dict[Language, dict[Event, _Text]] = {
 class _Context:
     language: Language
     to_reporter: bool
-    text: _Text
+    text: Text
     rule: _Rule
-    phrases: _Phrases
+    phrases: Phrases
     code: str
     title: str
     excerpt: str
@@ -614,7 +288,7 @@ def _context(
     language: Language | None,
 ) -> _Context:
     lang: Language = language or (report.language if to_reporter else OFFICIALS_LANGUAGE)
-    phrases = _PHRASES[lang]
+    phrases = PHRASES[lang]
     rule = _RULES[notification.event]
     redact = reporter_redactor(report, phrases.hidden)
 
@@ -622,7 +296,13 @@ def _context(
     agency = directory.agency_name(report.agency) or report.agency
 
     if to_reporter:
-        greeting = phrases.greeting_reporter
+        # The reporter's own name greets them (only they read it); never one that is contact details.
+        name = _single_line(report.reporter.name or "") if report.reporter else ""
+        greeting = (
+            phrases.greeting_reporter_named.format(name=name)
+            if name and not _looks_like_contact(name)
+            else phrases.greeting_reporter
+        )
     else:
         official = directory.officials_by_id.get(notification.recipient)
         greeting = (
@@ -651,7 +331,7 @@ def _context(
     return _Context(
         language=lang,
         to_reporter=to_reporter,
-        text=_TEXTS[lang][notification.event],
+        text=TEXTS[lang][notification.event],
         rule=rule,
         phrases=phrases,
         code=report.id,
@@ -676,6 +356,32 @@ def _context(
 # --------------------------------------------------------------------------------------------------
 
 
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Any:
+    """The Jinja2 environment, built on the first email (notify only; jinja2 stays off other cold paths)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        # Titles, descriptions and notes are attacker-controlled: the HTML escapes every value.
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True),
+        undefined=StrictUndefined,  # a misspelt variable fails the test, not the citizen
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True)
+class _Button:
+    label: str
+    url: str
+    primary: bool
+
+
 def render_email(
     notification: Notification,
     report: Report,
@@ -684,13 +390,16 @@ def render_email(
     to_reporter: bool,
     public_url: str,
     language: Language | None = None,
+    feedback_token: str | None = None,
 ) -> RenderedEmail:
     """The email for one notification.
 
     ``to_reporter`` selects the reporter's wording rules (their language, the public tracking link)
     over the officials' (Indonesian, the officials' console link, report details). ``language``
-    overrides the language choice, for previews and tests. Every interpolated value is
-    HTML-escaped in the HTML body; titles, descriptions and notes are attacker-controlled.
+    overrides the language choice, for previews and tests. ``feedback_token`` (a completion email to
+    the reporter) adds the accept and reopen buttons, which open the feedback form with it filled in.
+    Every interpolated value is HTML-escaped in the HTML body; titles, descriptions and notes are
+    attacker-controlled.
     """
     ctx = _context(notification, report, directory, to_reporter=to_reporter, language=language)
     p = ctx.phrases
@@ -702,15 +411,31 @@ def render_email(
         subject_parts.append(ctx.agency)
     subject = _single_line(" | ".join(subject_parts))
 
+    base = public_url.rstrip("/")
+    code = quote(ctx.code, safe="-")
     paragraphs = [ctx.text.body.format(**fields)]
-    if notification.event == Event.STATUS and ctx.status == Status.COMPLETED:
-        paragraphs.append(p.completed_hint)
+    buttons: list[_Button] = []
+    completed = notification.event == Event.STATUS and ctx.status == Status.COMPLETED
+    if to_reporter and completed and feedback_token:
+        token = quote(feedback_token, safe="-")
+        for action, label in (("accept", p.button_accept), ("reopen", p.button_reopen)):
+            url = f"{base}/track.html#{code}?action={action}&receipt={token}"
+            buttons.append(_Button(label, url, primary=action == "accept"))
+        paragraphs.append(p.completed_hint.format(accept=p.button_accept, reopen=p.button_reopen))
+    if notification.event == Event.RECEIVED and to_reporter:
+        paragraphs.append(p.receipt_hint)
     if ctx.deadline:
         field, when = ctx.deadline
         sentence = p.deadline_missed if ctx.rule.missed else p.deadline
         paragraphs.append(
             sentence.format(label=p.deadline_labels[field], when=format_wib(when, ctx.language))
         )
+    if to_reporter:
+        buttons.append(_Button(p.button_track, f"{base}/track.html#{code}", primary=not buttons))
+        paragraphs.append(p.track_hint.format(button=p.button_track))
+    else:
+        buttons.append(_Button(p.button_open, f"{base}/officials.html#/reports/{code}", primary=True))
+        paragraphs.append(p.open_hint.format(button=p.button_open))
 
     details: list[tuple[str, str]] = [(p.labels["code"], ctx.code)]
     if not to_reporter:
@@ -726,53 +451,23 @@ def render_email(
     if ctx.reporter:
         details.append((p.labels["reporter"], ctx.reporter))
 
-    note_label = p.note_official if notification.event == Event.STATUS else p.note
-    base = public_url.rstrip("/")
-    code = quote(ctx.code, safe="-")
-    if to_reporter:
-        link_text, link = p.link_reporter, f"{base}/track.html#{code}"
-    else:
-        link_text, link = p.link_official, f"{base}/officials.html#/reports/{code}"
-
-    text_lines = [ctx.greeting, "", *_join_paragraphs(paragraphs), ""]
-    text_lines += [f"{label}: {value}" for label, value in details]
-    if ctx.note:
-        text_lines += ["", f"{note_label}:", ctx.note]
-    text_lines += ["", f"{link_text}: {link}", "", "-- ", p.footer]
-
-    e = html.escape
-    rows = "".join(
-        f'<tr><th align="left" valign="top">{e(label)}</th><td>{e(value)}</td></tr>'
-        for label, value in details
-    )
-    html_parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{e(ctx.language)}"><head><meta charset="utf-8">',
-        f"<title>{e(subject)}</title></head><body>",
-        f"<p>{e(ctx.greeting)}</p>",
-        *(f"<p>{e(paragraph)}</p>" for paragraph in paragraphs),
-        f'<table cellpadding="4" cellspacing="0">{rows}</table>',
-    ]
-    if ctx.note:
-        note_html = e(ctx.note).replace("\n", "<br>")
-        html_parts.append(f"<p><strong>{e(note_label)}:</strong><br>{note_html}</p>")
-    html_parts += [
-        f'<p><a href="{e(link)}">{e(link_text)}</a></p>',
-        f'<p style="color:#666666;font-size:small">{e(p.footer)}</p>',
-        "</body></html>",
-    ]
+    values = {
+        "language": ctx.language,
+        "subject": subject,
+        "greeting": ctx.greeting,
+        "paragraphs": paragraphs,
+        "details": details,
+        "note_label": p.note_official if notification.event == Event.STATUS else p.note,
+        "note": ctx.note,
+        "buttons": buttons,
+        "footer": p.footer,
+    }
+    env = _templates()
     return RenderedEmail(
-        subject=subject, text="\n".join(text_lines) + "\n", html="\n".join(html_parts) + "\n"
+        subject=subject,
+        text=env.get_template("email.txt.j2").render(values),
+        html=env.get_template("email.html.j2").render(values),
     )
-
-
-def _join_paragraphs(paragraphs: list[str]) -> list[str]:
-    lines: list[str] = []
-    for i, paragraph in enumerate(paragraphs):
-        if i:
-            lines.append("")
-        lines.append(paragraph)
-    return lines
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lapor.adapters.repository import ConcurrentUpdate, ReportRepository, WriteContention
+from lapor.app.sharded import ShardWalk
 from lapor.domain.deadlines import CLOSE, RESOLVE, Step, pending_steps, with_next_due
 from lapor.domain.directory import OMBUDSMAN, Directory, Role
 from lapor.domain.lifecycle import Action, Status, next_status
@@ -55,21 +56,16 @@ def run_sla_check(
     run that runs short of time stops and leaves the rest, which stays due, for the next run.
     """
     summary = SlaSummary(now=now.isoformat())
-    for shard in range(shards):
-        start_key = None
-        while True:
-            if time_left_ms() < reserve_ms:
-                summary.left_for_later = True
-                return summary
-            ids, start_key = reports.due_keys(shard, now, start_key=start_key, limit=PAGE_SIZE)
-            for report_id in ids:
-                if time_left_ms() < reserve_ms:
-                    summary.left_for_later = True
-                    return summary
-                summary.checked += 1
-                _check(report_id, reports=reports, directory=directory, now=now, summary=summary)
-            if not start_key:
-                break
+    due = ShardWalk(
+        lambda shard, start_key: reports.due_keys(shard, now, start_key=start_key, limit=PAGE_SIZE),
+        shards=shards,
+        time_left_ms=time_left_ms,
+        reserve_ms=reserve_ms,
+    )
+    for report_id in due:
+        summary.checked += 1
+        _check(report_id, reports=reports, directory=directory, now=now, summary=summary)
+    summary.left_for_later = due.stopped_early
     return summary
 
 

@@ -32,7 +32,6 @@ from lapor.domain.tally import (
 from lapor.domain.workdays import WIB
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
-PERIOD_MESSAGE = "must be a month as YYYY-MM (e.g. 2026-11) or a year as YYYY (e.g. 2026)"
 
 
 def parse_period(period: str | None, now: datetime) -> str:
@@ -41,12 +40,12 @@ def parse_period(period: str | None, now: datetime) -> str:
         return now.astimezone(WIB).strftime("%Y-%m")
     match = _PERIOD.match(period)
     if not match:
-        raise InvalidInput("period", PERIOD_MESSAGE)
+        raise InvalidInput("period", "period_format")
     year, month = int(match.group(1)), match.group(2)
     if month is not None and not 1 <= int(month) <= 12:
-        raise InvalidInput("period", PERIOD_MESSAGE)
+        raise InvalidInput("period", "period_format")
     if not 2000 <= year <= 2100:
-        raise InvalidInput("period", "must be between 2000 and 2100")
+        raise InvalidInput("period", "period_range")
     return period
 
 

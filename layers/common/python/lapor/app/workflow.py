@@ -13,7 +13,7 @@ from lapor.app.dispatch import dispatch_notifications
 from lapor.domain.deadlines import REPORTER_REPLY_WORKING_DAYS, with_next_due
 from lapor.domain.directory import Directory
 from lapor.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from lapor.domain.ids import normalize_report_id, receipt_matches
+from lapor.domain.ids import hash_receipt, normalize_report_id, receipt_matches
 from lapor.domain.lifecycle import OPEN_STATUSES, Action, Status, next_status
 from lapor.domain.messages import REPORTER, Event, Notification
 from lapor.domain.models import (
@@ -54,7 +54,7 @@ def caller_from_claims(claims: dict[str, Any] | None, directory: Directory) -> C
     official_id = (claims or {}).get(OFFICIAL_ID_CLAIM)
     official = directory.officials_by_id.get(official_id or "")
     if official is None or not official.active:
-        raise Unauthorized("sign in as an active official")
+        raise Unauthorized("sign_in")
     return Caller(official.id, official.agency, official.id == directory.national_admin)
 
 
@@ -89,12 +89,12 @@ def act(
     """Apply an official's action: state machine, deadlines, due index, load counters, timeline, messages."""
     report = _load(report_id, reports)
     if not caller.may_act_on(report):
-        raise Forbidden("this report belongs to another agency")
+        raise Forbidden("other_agency")
     action = Action(request.action)
     new_status = next_status(report.status, action)
     note = request.note or None
     if action in (Action.REJECT, Action.RESPOND, Action.COMPLETE) and not note:
-        raise InvalidInput("note", f"a note is required to {action.value} (it is sent to the reporter)")
+        raise InvalidInput("note", "note_required")
     calendar = directory.work_calendar
     track = directory.track_for(report.track)
     updates: dict[str, Any] = {"status": new_status, "updated_at": now}
@@ -155,8 +155,11 @@ def feedback(
 ) -> ActionResult:
     """The reporter accepts (closes) or reopens the answer, proving ownership with the receipt."""
     report = _load(report_id, reports)
-    if not receipt_matches(request.receipt, report.receipt_hash):
-        raise Forbidden("the receipt does not match this report")
+    # The receipt shown at submission, or the token a completion email filled in for the reporter.
+    if not receipt_matches(request.receipt, report.receipt_hash) and not reports.has_feedback_token(
+        report.id, hash_receipt(request.receipt)
+    ):
+        raise Forbidden("receipt_mismatch", field="receipt")
     action = Action(request.action)
     new_status = next_status(report.status, action)
     calendar = directory.work_calendar
@@ -173,9 +176,7 @@ def feedback(
     else:
         close_after = report.deadlines.close_after
         if close_after is not None and now > close_after:
-            raise Conflict(
-                f"the answer can be reopened only within {REPORTER_REPLY_WORKING_DAYS} working days of completion"
-            )
+            raise Conflict("reopen_window", days=REPORTER_REPLY_WORKING_DAYS)
         track = directory.track_for(report.track)
         created_resolve = calendar.add_calendar_days(report.created_at, track.resolve_days)
         updates |= {
@@ -208,11 +209,11 @@ def _forward(
 ) -> ActionResult:
     target = (request.to_agency or "").upper()
     if not target:
-        raise InvalidInput("to_agency", "is required to forward a report")
+        raise InvalidInput("to_agency", "required")
     if target not in directory.agencies_by_code:
-        raise InvalidInput("to_agency", f"unknown agency {target!r}")
+        raise InvalidInput("to_agency", "agency_unknown", code=target)
     if target == report.agency:
-        raise InvalidInput("to_agency", "is already the report's agency")
+        raise InvalidInput("to_agency", "agency_same")
     official, _ = choose_official(target, directory, reports.loads(target))
     calendar = directory.work_calendar
     track = directory.track_for(report.track)
@@ -305,14 +306,19 @@ def _save(
             after, expected_version=before.version, events=[event], load_changes=loads, outbox=messages
         )
     except (ConcurrentUpdate, WriteContention):
-        raise Conflict("the report changed meanwhile; reload it and try again") from None
+        raise Conflict("concurrent_update") from None
+
+
+def load_report(report_id: str, reports: ReportRepository) -> Report:
+    """The report with this tracking code (typed loosely), or NotFound."""
+    return _load(report_id, reports)
 
 
 def _load(report_id: str, reports: ReportRepository) -> Report:
     canonical = normalize_report_id(report_id)
     report = reports.get(canonical) if canonical else None
     if report is None:
-        raise NotFound(f"no report with tracking code {report_id!r}")
+        raise NotFound("report_not_found", code=report_id)
     return report
 
 
@@ -358,5 +364,5 @@ def _decode_cursor(cursor: str, agency: str) -> dict[str, Any]:
         if not isinstance(key, dict) or key.get("inbox_pk", {}).get("S") != agency:
             raise ValueError("cursor of another inbox")
     except (ValueError, TypeError, AttributeError):
-        raise InvalidInput("cursor", "is not a cursor this inbox returned") from None
+        raise InvalidInput("cursor", "cursor_invalid") from None
     return key

@@ -104,6 +104,9 @@ class Directory(_Entry):
     """The whole directory, cross-checked: every reference resolves."""
 
     national_admin: str
+    # Invented people at reserved addresses, for the local stack: operators' commands refuse to load
+    # a directory marked so into a deployed stack.
+    demo: bool = False
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     tracks: dict[str, Track]
     agencies: tuple[Agency, ...]

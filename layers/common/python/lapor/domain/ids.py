@@ -34,14 +34,37 @@ def normalize_report_id(text: str) -> str | None:
     return candidate if _REPORT_ID_RE.match(candidate) else None
 
 
+# Receipts: Crockford's base32 (no I, L, O, U), 16 characters = 80 random bits, written in four
+# groups of four. Typed back, case, spaces and dashes do not matter, and the letters people confuse
+# with digits read as those digits (O -> 0, I and L -> 1), so a receipt read aloud or copied by hand
+# still matches.
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECEIPT_LENGTH = 16
+RECEIPT_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$"
+_RECEIPT_READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_RECEIPT_CHARS = frozenset(RECEIPT_ALPHABET)
+
+
 def new_receipt() -> str:
-    """A secret the reporter keeps to give feedback; only its hash is stored."""
-    return secrets.token_urlsafe(24)
+    """A secret the reporter keeps to give feedback, e.g. ``7KQ2-MX9R-TH4P-W3AB`` (80 random bits).
+
+    Only its hash is stored.
+    """
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+def normalize_receipt(text: str) -> str:
+    """The canonical form of a typed receipt; text that is not one (an older receipt) is kept as is."""
+    compact = re.sub(r"[\s-]", "", text).upper().translate(_RECEIPT_READS_AS)
+    if len(compact) != RECEIPT_LENGTH or not set(compact) <= _RECEIPT_CHARS:
+        return text.strip()
+    return "-".join(compact[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
 
 
 def hash_receipt(receipt: str) -> str:
-    """The stored form of a receipt."""
-    return hashlib.sha256(receipt.encode()).hexdigest()
+    """The stored form of a receipt (of its canonical form, so any way of typing it matches)."""
+    return hashlib.sha256(normalize_receipt(receipt).encode()).hexdigest()
 
 
 def receipt_matches(receipt: str, stored_hash: str) -> bool:

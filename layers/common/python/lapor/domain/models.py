@@ -19,11 +19,15 @@ from pydantic import (
     field_validator,
     model_serializer,
 )
+from pydantic_core import PydanticCustomError
 
+from lapor.domain.attachments import ALLOWED_TYPES, MAX_BYTES, MAX_PER_REPORT, UPLOAD_ID_PATTERN
+from lapor.domain.catalogue import MESSAGES
 from lapor.domain.contacts import is_valid_email, normalize_phone
 from lapor.domain.directory import AgencyKind
 from lapor.domain.lifecycle import Status
 from lapor.domain.messages import Notification
+from lapor.domain.regions import normalize_region_code
 
 
 class ReportKind(StrEnum):
@@ -54,15 +58,21 @@ REGION_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
 
+def _refuse(message_id: str) -> PydanticCustomError:
+    # The error's type is a message id of lapor.domain.catalogue: the API words it in the caller's
+    # language. The English template is only what pydantic itself would print.
+    return PydanticCustomError(message_id, MESSAGES[message_id]["en"].replace("{field}", "value"))
+
+
 def _no_control_chars(value: str) -> str:
     if _CONTROL_CHARS.search(value):
-        raise ValueError("must not contain control or invisible formatting characters")
+        raise _refuse("control_chars")
     return value
 
 
 def _single_line(value: str) -> str:
     if _LINE_CONTROL_CHARS.search(value):
-        raise ValueError("must be a single line without control or invisible formatting characters")
+        raise _refuse("single_line")
     return value
 
 
@@ -70,33 +80,35 @@ def _single_script_words(value: str) -> str:
     for word in _WORD.findall(value):
         scripts = {unicodedata.name(ch, "").split(" ", 1)[0] for ch in word if ch.isalpha()}
         if len(scripts & _CONFUSABLE_SCRIPTS) > 1:
-            raise ValueError("must not mix look-alike letters of different alphabets in one word")
+            raise _refuse("mixed_scripts")
     return value
 
 
 def _region_code(value: str) -> str:
-    # Province codes run from 11 (Aceh) to 96 (Papua Barat Daya); anything else is not a BPS code.
-    if not _REGION_RE.match(value) or not 11 <= int(value[:2]) <= 96:
-        raise ValueError("must be a BPS region code such as 31, 31.71 or 31.71.01")
-    return value
+    # Dotted (35.78) or as BPS also writes it (3578); stored dotted. Province codes run from 11 (Aceh)
+    # to 96 (Papua Barat Daya). Whether Kemendagri lists the code is checked against the region list.
+    dotted = normalize_region_code(value)
+    if dotted is None or not _REGION_RE.match(dotted) or not 11 <= int(dotted[:2]) <= 96:
+        raise _refuse("region_format")
+    return dotted
 
 
 def _category_code(value: str) -> str:
     if not _CODE_RE.match(value):
-        raise ValueError("must be a category code from GET /categories, e.g. kesehatan")
+        raise _refuse("category_format")
     return value
 
 
 def _email(value: str) -> str:
     if not is_valid_email(value):
-        raise ValueError("is not a valid email address")
+        raise _refuse("email_invalid")
     return value.lower()
 
 
 def _phone(value: str) -> str:
     normalized = normalize_phone(value)
     if normalized is None:
-        raise ValueError("is not an Indonesian mobile number (e.g. 0812-3456-7890 or +62812...)")
+        raise _refuse("phone_invalid")
     return normalized
 
 
@@ -109,9 +121,11 @@ def _text(min_length: int, max_length: int, *, multiline: bool) -> Any:
     ]
 
 
-_REGION_RE = re.compile(REGION_PATTERN)
+_REGION_RE = re.compile(REGION_PATTERN, re.ASCII)
 _CODE_RE = re.compile(CODE_PATTERN)
-RegionCode = Annotated[str, StringConstraints(max_length=16), AfterValidator(_region_code)]
+RegionCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=16), AfterValidator(_region_code)
+]
 CategoryCode = Annotated[str, StringConstraints(max_length=40), AfterValidator(_category_code)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), AfterValidator(_phone)]
@@ -147,6 +161,42 @@ class ReporterInput(BaseModel):
     phone: Phone | None = None
 
 
+UploadId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=UPLOAD_ID_PATTERN)]
+
+
+class UploadRequest(BaseModel):
+    """Body of ``POST /uploads``: the file the reporter is about to attach."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_type: str = Field(description="image/jpeg, image/png or application/pdf; the bytes are checked")
+    size: Annotated[int, Field(strict=True, ge=1, description="Bytes; at most 10 MB")]
+
+    @field_validator("content_type", mode="before")
+    @classmethod
+    def _known_type(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ALLOWED_TYPES:
+            return value.strip().lower()
+        raise _refuse("file_type")
+
+    @field_validator("size")
+    @classmethod
+    def _at_most_10_mb(cls, value: int) -> int:
+        if value > MAX_BYTES:
+            raise PydanticCustomError("file_too_large", "file too large", {"max_mb": MAX_BYTES // 2**20})
+        return value
+
+
+class UploadTicket(BaseModel):
+    """``POST /uploads`` answer: POST the file to ``url`` with ``fields`` (and the file last) before ``expires_at``."""
+
+    upload_id: str
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+
+
 class SubmitReportRequest(BaseModel):
     """Body of ``POST /reports``."""
 
@@ -163,15 +213,25 @@ class SubmitReportRequest(BaseModel):
     confidential: StrictBool = False
     language: Language = "id"
     reporter: ReporterInput | None = None
+    attachments: Annotated[list[UploadId], Field(max_length=MAX_PER_REPORT)] = Field(
+        default_factory=list, description="upload_id of each file from POST /uploads (at most 5)"
+    )
+
+    @field_validator("attachments")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise _refuse("upload_duplicate")
+        return value
 
     @field_validator("occurred_on")
     @classmethod
     def _not_in_future(cls, value: date | None) -> date | None:
         # One day of slack: the reporter's clock may be a time zone ahead of the server's UTC date.
         if value is not None and value.toordinal() > date.today().toordinal() + 1:
-            raise ValueError("must not be in the future")
+            raise _refuse("date_future")
         if value is not None and value.year < 2000:
-            raise ValueError("must be 2000-01-01 or later")
+            raise _refuse("date_too_old")
         return value
 
 
@@ -218,6 +278,15 @@ class FollowUp(BaseModel):
     on_time: bool = Field(description="Within the follow-up deadline that was running.")
 
 
+class Attachment(BaseModel):
+    """A file attached to a report (its bytes are in the uploads bucket, never in the table)."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+
+
 class Report(BaseModel):
     """A report as stored (the ``REPORT`` item of its partition)."""
 
@@ -262,6 +331,7 @@ class Report(BaseModel):
     due_at: datetime | None = Field(default=None, description="Next SLA check; None when nothing is pending.")
     due_stage: str | None = None
     feedback: list[Feedback] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(default_factory=list)
     outbox: list[Notification] = Field(
         default_factory=list,
         description="Messages of the latest change; the stream relays them to the notify queue (transactional outbox).",
@@ -288,12 +358,27 @@ class AgencyRef(BaseModel):
     name: str
 
 
+class RegionRef(BaseModel):
+    """A region as reports show it: its code, its name and the names above it."""
+
+    code: str
+    name: str = Field(description="e.g. Kota Surabaya")
+    full_name: str = Field(description="e.g. Kota Surabaya, Jawa Timur")
+
+
 class PublicTimelineEntry(BaseModel):
-    """A public timeline line."""
+    """A public timeline line: when, the status after it, what happened (``event``) and its note."""
 
     at: datetime
     status: Status
     note: str | None = None
+    event: str | None = Field(
+        default=None,
+        description="submit, route, forward, verify, respond, complete, reject, accept, reopen, auto_close "
+        "or escalate (a missed deadline taken higher; without names)",
+    )
+    stage: str | None = Field(default=None, description="For escalate: verify, follow_up or resolve")
+    level: int | None = Field(default=None, description="For escalate: 1 or 2")
 
 
 class PublicReport(BaseModel):
@@ -311,6 +396,11 @@ class PublicReport(BaseModel):
     timeline: list[PublicTimelineEntry]
     title: str | None = Field(default=None, description="Absent when the report is confidential.")
     description: str | None = Field(default=None, description="Absent when the report is confidential.")
+    region: RegionRef | None = Field(
+        default=None,
+        description="Where it happened, by name; null when none was given or the report is confidential.",
+    )
+    attachments_count: int = Field(default=0, description="Files attached; only officials can open them.")
 
     @model_serializer(mode="wrap")
     def _omit_hidden_text(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
@@ -321,6 +411,30 @@ class PublicReport(BaseModel):
             if data.get(key) is None:
                 data.pop(key, None)
         return data
+
+
+class RegionView(BaseModel):
+    """``GET /regions`` item: a province, regency/city or district from Kemendagri's codes."""
+
+    code: str = Field(description="Dotted Kemendagri code, e.g. 35.78")
+    name: str
+    level: Literal["province", "regency", "district"]
+    parent: str | None = Field(description="Code of the region above; null for a province")
+    full_name: str = Field(description="The name with the regions above it, e.g. Kota Surabaya, Jawa Timur")
+
+
+class AttachmentView(BaseModel):
+    """An attachment as an official sees it: a short-lived download URL once it has been cleaned."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    status: Literal["ready", "processing", "unavailable"] = Field(
+        description="ready: metadata stripped, downloadable; processing: not cleaned yet; unavailable: unreadable"
+    )
+    url: str | None = Field(default=None, description="Download URL, valid until expires_at")
+    expires_at: datetime | None = None
 
 
 class CategoryView(BaseModel):
@@ -455,14 +569,18 @@ class StatsView(BaseModel):
 
 
 class FieldError(BaseModel):
-    """One offending input field."""
+    """One offending input field: its path, what is wrong in the request's language, and the message id."""
 
     field: str
     message: str
+    code: str | None = Field(
+        default=None, description="Message id in GET /messages (same words on the pages)."
+    )
 
 
 class ErrorBody(BaseModel):
-    """Every 4xx answer: a message, and the offending fields when input was at fault."""
+    """Every 4xx answer: a message in the request's language, and the offending fields when input was at fault."""
 
     message: str
     errors: list[FieldError] = Field(default_factory=list)
+    code: str | None = Field(default=None, description="Message id of `message` in GET /messages.")

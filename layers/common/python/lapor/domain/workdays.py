@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-__all__ = ["WIB", "WorkCalendar", "end_of_day_wib", "utc_iso", "wib_date"]
+__all__ = ["WIB", "WorkCalendar", "end_of_day_wib", "joint_leave_gaps", "utc_iso", "wib_date"]
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -45,6 +45,34 @@ def _holidays_for_year(year: int) -> Mapping[date, str]:
     # A frozen plain copy: the library object grows itself on lookups of other years, which would
     # make a shared cached value mutable and slower.
     return MappingProxyType(dict(calendar))
+
+
+@functools.cache
+def _joint_leave_days(year: int) -> int:
+    """How many government joint-leave days (cuti bersama) the ``holidays`` package knows for ``year``."""
+    import holidays
+
+    return len(holidays.country_holidays("ID", years=year, categories=("government",)))
+
+
+# The government decides next year's joint-leave days by joint decree, usually in September; from
+# this month on, a calendar that does not know them yet is worth an alarm.
+NEXT_YEAR_ALARM_MONTH = 10
+
+
+def joint_leave_gaps(
+    today: date, extra_holidays: Iterable[date] = (), *, next_year: bool = True
+) -> list[int]:
+    """The years (``today``'s, and the next unless ``next_year`` is false) whose cuti bersama are unknown.
+
+    ``holidays`` adds a year's joint-leave days only after the government's decree (and estimates the
+    lunar holidays beyond it), so deadlines in such a year would run through days offices are
+    closed. A year counts as known once the package has joint-leave days for it, or the operator
+    added days of that year to the directory's ``calendar.extra_holidays``.
+    """
+    years = [today.year] + ([today.year + 1] if next_year else [])
+    added = {day.year for day in extra_holidays}
+    return [year for year in years if year not in added and _joint_leave_days(year) == 0]
 
 
 def _require_aware(t: datetime) -> None:

@@ -14,22 +14,36 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from pydantic import BaseModel
 
 from lapor.adapters.directory_cache import DirectoryNotLoaded
-from lapor.app import intake, stats, workflow
-from lapor.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from lapor.app import attachments, intake, regions, stats, workflow
+from lapor.domain import catalogue
+from lapor.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    LaporError,
+    NotFound,
+    ServiceNotReady,
+    Unauthorized,
+)
 from lapor.domain.lifecycle import Status, TransitionNotAllowed
 from lapor.domain.models import (
     ActionRequest,
     ActionResult,
+    AttachmentView,
     CategoryView,
     ErrorBody,
     FeedbackRequest,
     FieldError,
     InboxPageView,
     PublicReport,
+    RegionView,
     StatsView,
     SubmitReportRequest,
     SubmitReportResponse,
+    UploadRequest,
+    UploadTicket,
 )
+from lapor.http.errors import error_body, field_error, language_of, validation_errors
 from lapor.observability import logger
 from lapor.services import Services
 
@@ -47,9 +61,25 @@ IDEMPOTENCY_KEY = Annotated[
 TRACKING_CODE = Annotated[str, Path(description="Tracking code, e.g. 7KQ2-MX9R-TH4PW", max_length=64)]
 
 
-def _errors(status: int, message: str, errors: list[FieldError] | None = None) -> Response:
-    body = ErrorBody(message=message, errors=errors or [])
-    return Response(status_code=status, content_type=JSON, body=body.model_dump_json())
+def _refusal(
+    status: int, message_id: str, language: catalogue.Lang, fields: list[FieldError] | None = None
+) -> Response:
+    """A 4xx answer worded in ``language`` from the catalogue."""
+    return Response(
+        status_code=status, content_type=JSON, body=error_body(message_id, language, fields or [])
+    )
+
+
+class LaporResolver(APIGatewayRestResolver):
+    """powertools' REST resolver, keeping its CORS settings for the answers built before it runs."""
+
+    def __init__(self, *, cors: CORSConfig | None, **kwargs: Any) -> None:
+        super().__init__(cors=cors, **kwargs)
+        self.cors_config = cors
+
+    def language(self) -> catalogue.Lang:
+        """The current request's language (``Accept-Language``; Indonesian by default)."""
+        return language_of(self.current_event.raw_event.get("headers"))
 
 
 def _json(status: int, model: BaseModel | list[BaseModel]) -> Response:
@@ -78,49 +108,60 @@ def _error_responses(*codes: int) -> dict[int | str, Any]:
     }
 
 
-def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(part) for part in loc]
-    if parts and parts[0] == "body":
-        parts = parts[1:]
-    elif parts and parts[0] in {"header", "query", "path"}:
-        parts = parts[1:]
-    return ".".join(parts) or "body"
+# Headers the API reads. A client (or a proxy) may repeat one; equal copies count as one.
+_SINGLE_VALUE_HEADERS = ("Idempotency-Key",)
+
+
+def collapse_repeated_headers(event: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The event with each header's equal repeated values counted once, and the name of a header the
+    API reads that came with different values (None when there is none).
+
+    API Gateway puts every value of a repeated header in ``multiValueHeaders`` (``headers`` keeps the
+    last), and the resolver validates declared headers from there: two copies of one Idempotency-Key
+    would otherwise fail as "not a string".
+    """
+    multi = event.get("multiValueHeaders") or {}
+    collapsed: dict[str, list[str]] = {}
+    conflicting = None
+    for name, values in multi.items():
+        values = values if isinstance(values, list) else [values]
+        distinct = list(dict.fromkeys(value.strip() if isinstance(value, str) else value for value in values))
+        if len(distinct) > 1 and name.lower() in {h.lower() for h in _SINGLE_VALUE_HEADERS}:
+            conflicting = next(h for h in _SINGLE_VALUE_HEADERS if h.lower() == name.lower())
+        collapsed[name] = distinct if len(distinct) == 1 else list(values)
+    if not multi:
+        return event, None
+    return event | {"multiValueHeaders": collapsed}, conflicting
 
 
 def precheck(event: dict[str, Any], max_body_bytes: int) -> Response | None:
     """Refuse what the resolver would mishandle: wrong content type, oversize or malformed JSON bodies.
 
     Runs before the resolver because its validation would read a non-JSON body as "all fields missing".
+    Refusals are worded in the request's language.
     """
+    language = language_of(event.get("headers"))
     method = (event.get("httpMethod") or "").upper()
     if method not in _BODY_METHODS:
         return None
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
-        return _errors(
-            415,
-            "send the body as JSON",
-            [FieldError(field="Content-Type", message="must be application/json")],
-        )
+        field = field_error("Content-Type", "json_required", language)
+        return _refusal(415, "json_required", language, [field])
     body = event.get("body") or ""
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
     if len(raw) > max_body_bytes:
-        return _errors(
-            413,
-            "body too large",
-            [FieldError(field="body", message=f"must be at most {max_body_bytes} bytes")],
-        )
+        field = field_error("body", "body_too_large", language, max=max_body_bytes)
+        return _refusal(413, "invalid_input", language, [field])
     try:
         # Decode as UTF-8 here, as handle() does: json.loads(bytes) would also accept UTF-16/32 and
         # UTF-8-encoded surrogates that handle() then fails to decode. RecursionError: deep nesting.
         parsed = json.loads(raw.decode("utf-8") or "null")
     except (ValueError, UnicodeDecodeError, RecursionError):
-        return _errors(400, "body is not valid JSON", [FieldError(field="body", message="is not valid JSON")])
+        return _refusal(400, "invalid_input", language, [field_error("body", "json_invalid", language)])
     if not isinstance(parsed, dict):
-        return _errors(
-            422, "body must be a JSON object", [FieldError(field="body", message="must be a JSON object")]
-        )
+        return _refusal(422, "invalid_input", language, [field_error("body", "not_object", language)])
     return None
 
 
@@ -139,7 +180,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             max_age=600,
         )
-    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+    app = LaporResolver(enable_validation=True, cors=cors)
 
     @app.post(
         "/reports",
@@ -166,11 +207,57 @@ def create_app(
                 payload=app.current_event.json_body,
                 ttl_seconds=svc.settings.idempotency_ttl_seconds,
             )
-        created = intake.submit_report(request, reports=svc.reports, now=svc.clock(), attempt=attempt)
+        created = intake.submit_report(
+            request,
+            reports=svc.reports,
+            regions=svc.regions(),
+            now=svc.clock(),
+            attempt=attempt,
+            uploads=svc.uploads,
+        )
         logger.info(
             "report received", report_id=created.id, kind=request.kind.value, idempotent=bool(idempotency_key)
         )
         return _json(201, created)
+
+    @app.post(
+        "/uploads",
+        summary="Get a presigned S3 POST for one attachment (JPEG, PNG or PDF, at most 10 MB)",
+        responses={
+            201: {
+                "description": "POST the file to url with fields",
+                "content": {JSON: {"model": UploadTicket}},
+            },
+            **_error_responses(400, 413, 415, 422, 503),
+        },
+    )
+    def post_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadTicket]:
+        svc = services()
+        if svc.uploads is None:
+            raise ServiceNotReady("uploads bucket not configured")
+        ticket = attachments.create_upload(request, store=svc.uploads, now=svc.clock())
+        logger.info("upload ticket", upload_id=ticket.upload_id, content_type=request.content_type)
+        return _json(201, ticket)
+
+    @app.get(
+        "/reports/<report_id>/attachments",
+        summary="A report's attachments with short-lived download URLs (officials)",
+        responses={
+            200: {"description": "Attachments", "content": {JSON: {"model": list[AttachmentView]}}},
+            **_error_responses(401, 403, 404, 503),
+        },
+    )
+    def get_attachments(report_id: TRACKING_CODE) -> Response[list[AttachmentView]]:
+        svc = services()
+        caller = workflow.caller_from_claims(_claims(app), svc.directory())
+        if svc.uploads is None:
+            raise ServiceNotReady("uploads bucket not configured")
+        views = attachments.attachments_for_official(
+            report_id, caller, reports=svc.reports, store=svc.uploads, now=svc.clock()
+        )
+        response = _json(200, views)
+        response.headers["Cache-Control"] = "no-store"  # the URLs are short-lived bearer links
+        return response
 
     @app.get(
         "/reports/<report_id>",
@@ -182,7 +269,10 @@ def create_app(
     )
     def get_report(report_id: TRACKING_CODE) -> Response[PublicReport]:
         svc = services()
-        return _json(200, intake.public_report(report_id, reports=svc.reports, directory=svc.directory()))
+        view = intake.public_report(
+            report_id, reports=svc.reports, directory=svc.directory(), regions=svc.regions()
+        )
+        return _json(200, view)
 
     @app.get(
         "/categories",
@@ -191,6 +281,42 @@ def create_app(
     )
     def get_categories() -> Response[list[CategoryView]]:
         return _json(200, intake.list_categories(services().directory()))
+
+    @app.get(
+        "/regions",
+        summary="Provinces, regencies/cities and districts by name (Kemendagri codes)",
+        responses={
+            200: {
+                "description": "Matching regions, best first",
+                "content": {JSON: {"model": list[RegionView]}},
+            },
+            **_error_responses(422),
+        },
+    )
+    def get_regions(
+        q: Annotated[
+            str | None, Query(description="Words of the name, or a code (3578 or 35.78)", max_length=100)
+        ] = None,
+        parent: Annotated[
+            str | None,
+            Query(description="Only regions inside this one; without q, its direct children", max_length=16),
+        ] = None,
+        limit: Annotated[int, Query(description="At most this many matches of q", ge=1, le=100)] = 20,
+    ) -> Response[list[RegionView]]:
+        found = regions.find_regions(services().regions(), q=q, parent=parent, limit=limit)
+        response = _json(200, found)
+        response.headers["Cache-Control"] = "public, max-age=86400"  # the list changes with a release
+        return response
+
+    @app.get(
+        "/messages",
+        summary="The message catalogue (Indonesian and English) the API's errors and the pages use",
+        responses={200: {"description": "Field names and messages by id"}},
+    )
+    def get_messages() -> Response[dict[str, Any]]:
+        response = Response(status_code=200, content_type=JSON, body=catalogue.document())
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
 
     @app.get(
         "/stats",
@@ -298,47 +424,68 @@ def create_app(
 
     @app.not_found
     def not_found(_: Exception) -> Response:
-        return _errors(404, "no such route")
+        return _refusal(404, "route_not_found", app.language())
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:
-        fields = [
-            FieldError(
-                field=_field_name(tuple(e.get("loc", ()))), message=e.get("msg") or e.get("type", "invalid")
-            )
-            for e in error.errors()
-        ]
-        return _errors(422, "invalid input", fields)
+        language = app.language()
+        return _refusal(422, "invalid_input", language, validation_errors(error.errors(), language))
 
     @app.exception_handler(InvalidInput)
     def invalid_input(error: InvalidInput) -> Response:
-        return _errors(422, "invalid input", [FieldError(field=error.field, message=str(error))])
+        language = app.language()
+        field = FieldError(field=error.field, code=error.message_id, message=error.message(language))
+        return _refusal(422, "invalid_input", language, [field])
+
+    def refuse(status: int, error: LaporError) -> Response:
+        # The message is the error's own; a field named by the error is marked on the page too.
+        language = app.language()
+        message = error.message(language)
+        fields = (
+            [FieldError(field=error.field, code=error.message_id, message=message)] if error.field else []
+        )
+        body = error_body(error.message_id, language, fields, message=message)
+        return Response(status_code=status, content_type=JSON, body=body)
 
     @app.exception_handler(NotFound)
     def missing(error: NotFound) -> Response:
-        return _errors(404, str(error))
+        return refuse(404, error)
 
     @app.exception_handler(Unauthorized)
     def unauthorized(error: Unauthorized) -> Response:
-        return _errors(401, str(error))
+        return refuse(401, error)
 
     @app.exception_handler(Forbidden)
     def forbidden(error: Forbidden) -> Response:
-        return _errors(403, str(error))
+        return refuse(403, error)
 
-    @app.exception_handler([Conflict, TransitionNotAllowed])
-    def conflict(error: Exception) -> Response:
-        return _errors(409, str(error))
+    @app.exception_handler(Conflict)
+    def conflict(error: Conflict) -> Response:
+        return refuse(409, error)
+
+    @app.exception_handler(TransitionNotAllowed)
+    def not_now(error: TransitionNotAllowed) -> Response:
+        language = app.language()
+        status_name = catalogue.status_name(error.status.value, language)
+        message = catalogue.render("transition", language, status=status_name)
+        body = error_body("transition", language, message=message)
+        return Response(status_code=409, content_type=JSON, body=body)
+
+    @app.exception_handler(ServiceNotReady)
+    def not_ready(error: ServiceNotReady) -> Response:
+        logger.error("service not ready", reason=str(error))
+        return _refusal(503, "not_configured", app.language())
 
     @app.exception_handler(DirectoryNotLoaded)
     def no_directory(error: DirectoryNotLoaded) -> Response:
         logger.error("directory not loaded")
-        return _errors(503, "the service is not configured yet; try again later")
+        return _refusal(503, "not_configured", app.language())
 
     @app.exception_handler(ValueError)
     def malformed(error: ValueError) -> Response:
         # powertools raises a bare ValueError for e.g. multipart bodies without a boundary.
-        return _errors(400, "malformed request", [FieldError(field="body", message="could not be parsed")])
+        language = app.language()
+        return _refusal(400, "malformed", language, [field_error("body", "malformed", language)])
 
     return app
 
@@ -385,13 +532,9 @@ def _once(
     try:
         return idempotent(attempt={"key": key, "payload": payload}, run=run)
     except IdempotencyValidationError:
-        raise InvalidInput(
-            "Idempotency-Key", "was already used with a different request; use a new key"
-        ) from None
+        raise InvalidInput("Idempotency-Key", "idempotency_reused") from None
     except IdempotencyAlreadyInProgressError:
-        raise Conflict(
-            "a request with this Idempotency-Key is still being processed; retry shortly"
-        ) from None
+        raise Conflict("idempotency_in_progress") from None
 
 
 def _idempotency_table(svc: Services) -> str:
@@ -437,15 +580,23 @@ def _idempotent(svc: Services, operation: str) -> tuple[Callable[..., Any], Any]
     return idempotent, config
 
 
-def handle(
-    app: APIGatewayRestResolver, event: dict[str, Any], context: Any, max_body_bytes: int
-) -> dict[str, Any]:
+def handle(app: LaporResolver, event: dict[str, Any], context: Any, max_body_bytes: int) -> dict[str, Any]:
     """Answer one API Gateway proxy event."""
-    refused = precheck(event, max_body_bytes)
+    event, repeated = collapse_repeated_headers(event)
+    if repeated is not None:
+        language = language_of(event.get("headers"))
+        refused: Response | None = _refusal(
+            422, "invalid_input", language, [field_error(repeated, "header_repeated", language)]
+        )
+    else:
+        refused = precheck(event, max_body_bytes)
     if refused is not None:
+        # Built outside the resolver, so its CORS headers are added here: a page on an allowed
+        # origin must be able to read why it was refused.
+        headers = {"Content-Type": JSON, **cors_headers(app.cors_config, event)}
         return {
             "statusCode": refused.status_code,
-            "headers": {"Content-Type": JSON},
+            "headers": headers,
             "body": refused.body,
             "isBase64Encoded": False,
         }
@@ -453,3 +604,14 @@ def handle(
         # Hand the resolver plain text so its validation sees the same JSON precheck accepted.
         event = event | {"body": base64.b64decode(event["body"]).decode(), "isBase64Encoded": False}
     return app.resolve(event, context)
+
+
+def cors_headers(cors: CORSConfig | None, event: dict[str, Any]) -> dict[str, str]:
+    """The CORS headers the resolver would add to an answer to ``event`` (none for other origins)."""
+    if cors is None:
+        return {}
+    origin = next(
+        (value for name, value in (event.get("headers") or {}).items() if name.lower() == "origin"), None
+    )
+    allowed = cors.allowed_origin(origin) if isinstance(origin, str) else None
+    return cors.to_dict(allowed) if allowed else {}

@@ -1,0 +1,170 @@
+"""Cold import as deployed: the function asset on the layer, built the way the stack builds them.
+
+``cold_import`` measures the entry modules from the source tree with a bytecode cache it may write.
+A Lambda cold start has neither: /var/task and /opt are read-only, so only the bytecode shipped in
+the layer is used. This benchmark builds the layer exactly as ``lapor_infra.bundling`` does (pip
+wheels plus the ``lapor`` package, compiled ``unchecked-hash`` by the runtime's interpreter) but for
+this machine's architecture, so it can run here; copies each function's asset as ``Code.from_asset``
+does; makes both read-only; and imports each entry module with the runtime's interpreter in isolated
+mode with bytecode writing off (``-I -B``), beside ``import boto3`` (boto3 as the runtime provides
+it, compiled), with the layer's bytecode and without it. Interpreter start-up is subtracted.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.environment import FUNCTIONS, LAMBDA_ENVIRONMENT, ROOT, progress
+from bench.figures import Figure, median
+from bench.options import Options
+
+NAME = "deployed_import"
+TARGET_RATIO = 1.5
+ALL_FUNCTIONS = {**FUNCTIONS, "sms_status": ("functions/sms_status", "sms_status_app")}
+
+
+def _infra() -> tuple[object, object]:
+    if str(ROOT / "infra") not in sys.path:
+        sys.path.insert(0, str(ROOT / "infra"))
+    from lapor_infra import bundling
+    from lapor_infra import constants as c
+
+    return bundling, c
+
+
+def _this_machines_platform(constants: object) -> str:
+    machine = platform.machine().lower()
+    architecture = "arm64" if machine in {"aarch64", "arm64"} else "x86_64"
+    return constants.PIP_PLATFORMS[architecture]  # type: ignore[attr-defined]
+
+
+def _read_only(path: Path) -> None:
+    for item in [path, *path.rglob("*")]:
+        mode = item.stat().st_mode
+        item.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _writable(path: Path) -> None:
+    for item in [path, *path.rglob("*")]:
+        item.chmod(item.stat().st_mode | stat.S_IWUSR)
+
+
+def _time_once(interpreter: str, paths: list[Path], statement: str) -> float:
+    code = f"import sys; sys.path[:0] = {[str(p) for p in paths]!r}; {statement}"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **LAMBDA_ENVIRONMENT}
+    started = time.perf_counter()
+    result = subprocess.run(
+        [interpreter, "-I", "-B", "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    if result.returncode != 0:
+        raise RuntimeError(f"{statement!r} failed:\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+def run(options: Options) -> list[Figure]:
+    """Cold import of every entry module as deployed, with and without the layer's bytecode."""
+    bundling, c = _infra()
+    build = c.PYTHON_BUILD  # type: ignore[attr-defined]
+    if not build.compiles:
+        return [
+            Figure(NAME, "cold import as deployed", None, "ms", skipped=True, note="no runtime interpreter")
+        ]
+    interpreter = build.interpreter
+    pip_platform = _this_machines_platform(c)
+    with tempfile.TemporaryDirectory(prefix="lapor-bench-deployed-") as tmp:
+        root = Path(tmp)
+        progress(NAME, f"building the layer for {pip_platform}, python{build.version}, as the stack does")
+        compiled = root / "layer-compiled"
+        bundling.build_layer(compiled, platform=pip_platform, interpreter=interpreter)  # type: ignore[attr-defined]
+        uncompiled = root / "layer-uncompiled"
+        shutil.copytree(compiled, uncompiled, ignore=shutil.ignore_patterns("__pycache__"))
+        progress(NAME, "boto3 as the runtime provides it (compiled)")
+        runtime = root / "runtime"
+        pip = [
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
+            "--platform", pip_platform, "--implementation", "cp", "--python-version", build.version,
+            "--only-binary=:all:", "--no-compile", "--target", str(runtime), "boto3",
+        ]  # fmt: skip
+        if c.CONSTRAINTS.is_file():  # type: ignore[attr-defined]
+            pip += ["-c", str(c.CONSTRAINTS)]  # type: ignore[attr-defined]
+        subprocess.run(pip, check=True, capture_output=True)
+        subprocess.run(bundling.compile_command(runtime, interpreter, mount="/var/runtime"), check=True)  # type: ignore[attr-defined]
+        tasks = root / "task"
+        for name, (directory, _) in ALL_FUNCTIONS.items():
+            shutil.copytree(
+                ROOT / directory, tasks / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
+        for tree in (compiled, uncompiled, runtime, tasks):
+            _read_only(tree)
+        try:
+            subjects: dict[str, tuple[list[Path], str]] = {
+                "bare": ([], "pass"),
+                "boto3": ([runtime], "import boto3"),
+            }
+            for name, (_, module) in ALL_FUNCTIONS.items():
+                for variant, layer in (("bytecode", compiled), ("no bytecode", uncompiled)):
+                    subjects[f"{module}|{variant}"] = (
+                        [tasks / name, layer / "python", runtime],
+                        f"import {module}",
+                    )
+            samples: dict[str, list[float]] = {key: [] for key in subjects}
+            for round_ in range(1, options.import_runs + 2):
+                for key, (paths, statement) in subjects.items():
+                    elapsed = _time_once(interpreter, paths, statement)
+                    if round_ > 1:  # the first round warms the file system cache only
+                        samples[key].append(elapsed)
+                progress(NAME, f"round {round_}/{options.import_runs + 1}")
+            leftovers = [
+                p for p in (compiled / "python" / "lapor").rglob("*.pyc") if p.stat().st_mtime > time.time()
+            ]
+            assert not leftovers
+        finally:
+            for tree in (compiled, uncompiled, runtime, tasks):
+                _writable(tree)
+        written = [p for p in (uncompiled / "python").rglob("__pycache__")]
+    bare = median(samples["bare"])
+    boto3_ms = median(samples["boto3"]) - bare
+    figures = [
+        Figure(
+            NAME, f"import boto3 (python{build.version}, compiled, as the runtime has it)", boto3_ms, "ms"
+        ),
+    ]
+    for _, module in ALL_FUNCTIONS.values():
+        with_bytecode = median(samples[f"{module}|bytecode"]) - bare
+        without = median(samples[f"{module}|no bytecode"]) - bare
+        figures.append(
+            Figure(
+                NAME,
+                f"import {module} as deployed",
+                with_bytecode,
+                "ms",
+                target=TARGET_RATIO,
+                target_applies_to="ratio",
+                ratio=with_bytecode / boto3_ms,
+                ratio_of="import boto3",
+                note=f"without the layer's bytecode: {without:.0f} ms ({without / boto3_ms:.2f}x)",
+                detail={
+                    "without_bytecode_ms": round(without, 1),
+                    "samples_ms": samples[f"{module}|bytecode"],
+                },
+            )
+        )
+    figures.append(
+        Figure(
+            NAME,
+            "bytecode written during the runs (read-only copies)",
+            float(len(written)),
+            "folders",
+            note=f"python{build.version} at {interpreter}; layer for {pip_platform}; -I -B, read-only files",
+        )
+    )
+    return figures

@@ -1,0 +1,231 @@
+"""What 1,000 reports cost through their whole life, by service, at Jakarta's published prices.
+
+The dynamodb_requests benchmark takes reports from submission to closed through the real handlers
+and meters, on the way, every request the functions' code sends (``UsageMeter``) and every
+invocation with its duration. This module multiplies those counts with ``bench.prices.PRICES``:
+
+- DynamoDB: request units from each request's items (on-demand rules: writes per 1 KB, doubled in
+  transactions; each global secondary index that holds the item is written too, per 1 KB of what it
+  projects: the whole item for ALL, one unit for KEYS_ONLY and INCLUDE; reads per 4 KB, halved when
+  eventually consistent). Stream reads by Lambda are free.
+- Lambda: invocations and GB-seconds (memory from the function specs); durations are in-process
+  moto's, which are slower than DynamoDB's, so the figure is an upper bound.
+- API Gateway and WAF: one request per API call. SQS: the functions' requests, plus one receive and
+  one delete per batch the Lambda poller hands over. KMS: none per report (data keys are cached by
+  DynamoDB and by SQS for 15 minutes), shown as such.
+- SES and SMS (messages) are shown apart; an SMS costs one price per 153-character part.
+
+Fixed monthly costs (WAF's web ACL and rules, alarms, the dashboard, idle SQS long polling, logs)
+are not per report and are listed in docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from bench.figures import Figure
+from bench.prices import PRICES
+
+NAME = "report_cost"
+TARGET_PER_THOUSAND_USD = 0.10
+ENTRY_MODULES = {
+    "intake_app": "intake",
+    "route_app": "route",
+    "notify_app": "notify",
+    "sla_check_app": "sla_check",
+}
+KB = 1024
+
+
+def attribute_size(value: dict[str, Any]) -> int:
+    """DynamoDB's size of one attribute value (approximately, per the developer guide's rules)."""
+    ((kind, data),) = value.items()
+    if kind == "S":
+        return len(data.encode())
+    if kind == "N":
+        return (len(data.strip("-").replace(".", "")) + 1) // 2 + 1
+    if kind == "B":
+        return len(data)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(attribute_size(v) + 1 for v in data)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + attribute_size(v) + 1 for k, v in data.items())
+    return sum(len(str(v)) for v in data)  # sets
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
+
+
+class UsageMeter:
+    """Counts the requests of Lapor's functions (not the bench's own, nor Lambda's pollers) and units."""
+
+    def __init__(self, indexes: dict[str, list[tuple[tuple[str, ...], bool]]]) -> None:
+        self.indexes = indexes  # table name -> (key attributes, projects the whole item) of each GSI
+        self.phase = "setup"
+        self.requests: Counter[tuple[str, str, str]] = Counter()  # (phase, service, operation)
+        self.units: Counter[tuple[str, str]] = Counter()  # (phase, "read"|"write")
+        self.invocations: Counter[tuple[str, str]] = Counter()  # (phase, function)
+        self.seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
+
+    def install(self) -> None:
+        """Meter every botocore request made with an entry module on the stack."""
+        from botocore.client import BaseClient
+
+        real = BaseClient._make_api_call
+        meter = self
+
+        def metered(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+            response = real(client, operation, params)
+            if meter.phase != "setup" and meter._from_function():
+                meter.count(client.meta.service_model.service_name, operation, params, response)
+            return response
+
+        BaseClient._make_api_call = metered  # type: ignore[method-assign]
+
+    @staticmethod
+    def _from_function() -> bool:
+        frame = sys._getframe(2)
+        while frame is not None:
+            if frame.f_globals.get("__name__") in ENTRY_MODULES:
+                return True
+            frame = frame.f_back
+        return False
+
+    def wrap(self, function: str, handler: Callable[..., Any]) -> Callable[..., Any]:
+        """``handler`` counted as invocations of ``function``, with their wall time."""
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return handler(*args, **kwargs)
+            finally:
+                self.invocations[(self.phase, function)] += 1
+                self.seconds[(self.phase, function)] += time.perf_counter() - started
+
+        return timed
+
+    def count(self, service: str, operation: str, params: dict[str, Any], response: dict[str, Any]) -> None:
+        self.requests[(self.phase, service, operation)] += 1
+        if service != "dynamodb":
+            return
+        if operation == "TransactWriteItems":
+            for entry in params["TransactItems"]:
+                ((kind, body),) = entry.items()
+                self.units[(self.phase, "write")] += 2 * self._write_units(body, kind)
+        elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
+            self.units[(self.phase, "write")] += self._write_units(params, operation.removesuffix("Item"))
+        elif operation == "GetItem":
+            size = item_size(response.get("Item") or {})
+            self.units[(self.phase, "read")] += self._read_units(size, params.get("ConsistentRead", False))
+        elif operation == "Query":
+            size = sum(item_size(item) for item in response.get("Items", []))
+            self.units[(self.phase, "read")] += self._read_units(size, params.get("ConsistentRead", False))
+
+    def _write_units(self, body: dict[str, Any], kind: str, *, transactional: bool = False) -> int:
+        item = body.get("Item") or body.get("Key") or {}
+        size_units = max(1, math.ceil(item_size(item) / KB)) if kind == "Put" else 1
+        units = size_units * (2 if transactional else 1)
+        # Every index whose keys the item has is written as well.
+        for keys, whole_item in self.indexes.get(body["TableName"], []):
+            if all(key in item for key in keys):
+                units += size_units if whole_item else 1
+        return units
+
+    @staticmethod
+    def _read_units(size: int, consistent: bool) -> float:
+        units = max(1, math.ceil(size / (4 * KB)))
+        return units if consistent else units / 2
+
+
+def memory_by_function() -> dict[str, int]:
+    """Each function's memory (MB) as the stack deploys it (infra/lapor_infra/constants.py)."""
+    from bench.environment import ROOT
+
+    if str(ROOT / "infra") not in sys.path:
+        sys.path.insert(0, str(ROOT / "infra"))
+    from lapor_infra import constants as c
+
+    return {spec.name: spec.memory_mb for spec in c.ALL_FUNCTIONS}
+
+
+def sms_parts(text: str) -> int:
+    """Message parts an SMS is billed as: one up to 160 GSM characters, else 153 per part."""
+    limit = 160 if text.isascii() else 70
+    if len(text) <= limit:
+        return 1
+    return math.ceil(len(text) / (153 if text.isascii() else 67))
+
+
+def cost_figures(
+    meter: UsageMeter, reports: int, *, memory_mb: dict[str, int], api_calls: int, emails: int, sms: list[str]
+) -> list[Figure]:
+    """Cost of 1,000 reports by service, the total against the target, and messages apart."""
+    phases = lambda: {p for (p, *_rest) in meter.requests} | {p for p, _ in meter.invocations}  # noqa: E731
+    assert phases(), "nothing was metered"
+    per = 1000 / reports
+    writes = sum(n for (_, kind), n in meter.units.items() if kind == "write")
+    reads = sum(n for (_, kind), n in meter.units.items() if kind == "read")
+    invocations = sum(meter.invocations.values())
+    gb_seconds = sum(seconds * memory_mb[fn] / 1024 for (_, fn), seconds in meter.seconds.items())
+    sqs_requests = sum(n for (_, service, _op), n in meter.requests.items() if service == "sqs")
+    notify_batches = sum(n for (_, fn), n in meter.invocations.items() if fn == "notify")
+    sqs_requests += 2 * notify_batches  # the poller's ReceiveMessage and DeleteMessageBatch per batch
+    by_service = {
+        "DynamoDB": writes * PRICES.dynamodb_write_request_unit + reads * PRICES.dynamodb_read_request_unit,
+        "Lambda": invocations * PRICES.lambda_request + gb_seconds * PRICES.lambda_gb_second_arm64,
+        "API Gateway": api_calls * PRICES.api_gateway_rest_request,
+        "WAF": api_calls * PRICES.waf_request,
+        "SQS": sqs_requests * PRICES.sqs_request,
+        "KMS": 0.0,
+    }
+    details = {
+        "DynamoDB": f"{writes * per:,.0f} write units, {reads * per:,.0f} read units",
+        "Lambda": f"{invocations * per:,.0f} invocations, {gb_seconds * per:,.0f} GB-s (in-process moto: an upper bound)",
+        "API Gateway": f"{api_calls * per:,.0f} REST requests",
+        "WAF": f"{api_calls * per:,.0f} requests inspected",
+        "SQS": f"{sqs_requests * per:,.0f} requests (functions' own, plus the poller's receive and delete per batch)",
+        "KMS": "no request per report: DynamoDB caches its table key, SQS reuses data keys for 15 minutes",
+    }
+    total = sum(by_service.values()) * per
+    parts = sum(sms_parts(text) for text in sms)
+    figures = [
+        Figure(
+            NAME,
+            f"cost of 1,000 reports through their whole life (prices of {PRICES.as_of}, {PRICES.region})",
+            total,
+            "USD",
+            target=TARGET_PER_THOUSAND_USD,
+            note="messages (SES, SMS) excluded, shown below; fixed monthly costs are not per report",
+            detail={
+                "by_service_usd": {k: round(v * per, 5) for k, v in by_service.items()},
+                "reports": reports,
+            },
+        )
+    ]
+    for service, cost in by_service.items():
+        figures.append(Figure(NAME, f"  {service}", cost * per, "USD", note=details[service]))
+    figures += [
+        Figure(
+            NAME,
+            "  messages apart: SES email",
+            emails * per * PRICES.ses_email,
+            "USD",
+            note=f"{emails * per:,.0f} emails",
+        ),
+        Figure(
+            NAME,
+            "  messages apart: SMS to Indonesia",
+            parts * per * PRICES.sms_indonesia_per_part_usd,
+            "USD",
+            note=f"{len(sms) * per:,.0f} SMS in {parts * per:,.0f} parts at {PRICES.sms_indonesia_per_part_usd} USD a part",
+        ),
+    ]
+    return figures

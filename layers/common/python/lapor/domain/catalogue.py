@@ -1,0 +1,347 @@
+"""The message catalogue: every error a citizen or an official can read, in Indonesian and English.
+
+One catalogue serves the API's 4xx answers (chosen by ``Accept-Language``) and the web pages, which
+load it from ``GET /messages`` and validate their forms with the same words; nothing is kept twice.
+A message names the field in words and says how to put it right. ``{field}`` in a template is the
+field's name in the message's language; other placeholders are the parameters the raiser passes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+Lang = Literal["id", "en"]
+LANGUAGES: tuple[Lang, ...] = ("id", "en")
+DEFAULT_LANGUAGE: Lang = "id"
+
+# How each input field is named in messages. Keys are the API's field paths (as in ``errors[].field``).
+FIELDS: dict[str, dict[Lang, str]] = {
+    "body": {"id": "Isi permintaan", "en": "The request body"},
+    "kind": {"id": "Jenis laporan", "en": "Type of report"},
+    "title": {"id": "Judul laporan", "en": "Title"},
+    "description": {"id": "Isi laporan", "en": "Description"},
+    "category": {"id": "Kategori", "en": "Category"},
+    "region": {"id": "Wilayah", "en": "Region"},
+    "location": {"id": "Lokasi", "en": "Location"},
+    "location.lat": {"id": "Garis lintang", "en": "Latitude"},
+    "location.lon": {"id": "Garis bujur", "en": "Longitude"},
+    "occurred_on": {"id": "Tanggal kejadian", "en": "Date it happened"},
+    "anonymous": {"id": "Pilihan anonim", "en": "The anonymous choice"},
+    "confidential": {"id": "Pilihan rahasia", "en": "The confidential choice"},
+    "language": {"id": "Bahasa pemberitahuan", "en": "Language for updates"},
+    "reporter": {"id": "Data pelapor", "en": "Your details"},
+    "reporter.name": {"id": "Nama", "en": "Name"},
+    "reporter.email": {"id": "Email", "en": "Email"},
+    "reporter.phone": {"id": "Nomor ponsel", "en": "Mobile number"},
+    "attachments": {"id": "Lampiran", "en": "Attachment"},
+    "receipt": {"id": "Tanda terima", "en": "Receipt"},
+    "action": {"id": "Tindakan", "en": "Action"},
+    "rating": {"id": "Penilaian", "en": "Rating"},
+    "comment": {"id": "Komentar", "en": "Comment"},
+    "note": {"id": "Catatan", "en": "Note"},
+    "to_agency": {"id": "Instansi tujuan", "en": "Receiving agency"},
+    "status": {"id": "Status", "en": "Status"},
+    "cursor": {"id": "Penanda halaman (cursor)", "en": "The page cursor"},
+    "period": {"id": "Periode", "en": "Period"},
+    "q": {"id": "Kata pencarian", "en": "The search text"},
+    "parent": {"id": "Wilayah induk", "en": "The parent region"},
+    "limit": {"id": "Jumlah hasil", "en": "The number of results"},
+    "filename": {"id": "Nama berkas", "en": "File name"},
+    "content_type": {"id": "Jenis berkas", "en": "File type"},
+    "size": {"id": "Ukuran berkas", "en": "File size"},
+    "report_id": {"id": "Kode pelacakan", "en": "Tracking code"},
+    "code": {"id": "Kode pelacakan", "en": "Tracking code"},
+    "Idempotency-Key": {"id": "Header Idempotency-Key", "en": "The Idempotency-Key header"},
+    "Content-Type": {"id": "Header Content-Type", "en": "The Content-Type header"},
+    "official_id": {"id": "ID petugas", "en": "Official id"},
+    "token": {"id": "ID token", "en": "ID token"},
+}
+
+# Every message, by id. Ids are what the API's ``errors[].code`` carries and what pages look up.
+MESSAGES: dict[str, dict[Lang, str]] = {
+    # --- answers as a whole
+    "invalid_input": {"id": "Periksa isian yang ditandai.", "en": "Please check the marked fields."},
+    "malformed": {
+        "id": "Permintaan tidak dapat dibaca. Kirim ulang dari formulir.",
+        "en": "The request could not be read. Send it again from the form.",
+    },
+    "route_not_found": {
+        "id": "Alamat ini tidak ada di API Lapor.",
+        "en": "There is no such address in the Lapor API.",
+    },
+    "not_configured": {
+        "id": "Layanan belum siap dipakai. Silakan coba lagi nanti.",
+        "en": "The service is not ready yet. Please try again later.",
+    },
+    "sign_in": {
+        "id": "Masuk sebagai petugas yang aktif untuk melanjutkan.",
+        "en": "Sign in as an active official to continue.",
+    },
+    "other_agency": {
+        "id": "Laporan ini ditangani instansi lain; Anda tidak dapat membukanya.",
+        "en": "This report is handled by another agency; you cannot open it.",
+    },
+    "report_not_found": {
+        "id": "Tidak ada laporan dengan kode pelacakan {code}. Periksa kembali kode Anda.",
+        "en": "There is no report with tracking code {code}. Please check the code.",
+    },
+    "transition": {
+        "id": "Tindakan ini tidak dapat dilakukan karena laporan berstatus {status}.",
+        "en": "This action is not possible because the report is {status}.",
+    },
+    "concurrent_update": {
+        "id": "Laporan baru saja berubah. Muat ulang laporan, lalu coba lagi.",
+        "en": "The report has just changed. Reload it and try again.",
+    },
+    "reopen_window": {
+        "id": "Jawaban hanya dapat dibuka kembali dalam {days} hari kerja setelah laporan selesai.",
+        "en": "The answer can be reopened only within {days} working days after the report was completed.",
+    },
+    "idempotency_in_progress": {
+        "id": "Permintaan yang sama masih diproses. Tunggu sebentar, lalu coba lagi.",
+        "en": "The same request is still being processed. Wait a moment and try again.",
+    },
+    "body_too_large": {
+        "id": "{field} terlalu besar: paling banyak {max} bita.",
+        "en": "{field} is too large: at most {max} bytes.",
+    },
+    "json_required": {
+        "id": "Kirim isi permintaan sebagai JSON ({field}: application/json).",
+        "en": "Send the request body as JSON ({field}: application/json).",
+    },
+    "json_invalid": {
+        "id": "{field} tidak dapat dibaca sebagai JSON. Kirim ulang dari formulir.",
+        "en": "{field} could not be read as JSON. Send it again from the form.",
+    },
+    # --- one field
+    "required": {"id": "{field} wajib diisi.", "en": "{field} is required."},
+    "too_short": {
+        "id": "{field} terlalu pendek: tulis paling sedikit {min} karakter.",
+        "en": "{field} is too short: write at least {min} characters.",
+    },
+    "too_long": {
+        "id": "{field} terlalu panjang: paling banyak {max} karakter.",
+        "en": "{field} is too long: at most {max} characters.",
+    },
+    "not_text": {"id": "{field} harus berupa teks.", "en": "{field} must be text."},
+    "not_boolean": {"id": "{field} harus bernilai true atau false.", "en": "{field} must be true or false."},
+    "not_integer": {"id": "{field} harus berupa bilangan bulat.", "en": "{field} must be a whole number."},
+    "not_number": {"id": "{field} harus berupa angka.", "en": "{field} must be a number."},
+    "number_min": {"id": "{field} paling kecil {min}.", "en": "{field} must be at least {min}."},
+    "number_max": {"id": "{field} paling besar {max}.", "en": "{field} must be at most {max}."},
+    "choice": {"id": "{field} harus salah satu dari: {choices}.", "en": "{field} must be one of: {choices}."},
+    "not_object": {"id": "{field} harus berupa objek JSON.", "en": "{field} must be a JSON object."},
+    "not_list": {"id": "{field} harus berupa daftar.", "en": "{field} must be a list."},
+    "list_too_long": {
+        "id": "{field} paling banyak {max} buah.",
+        "en": "{field}: at most {max} are allowed.",
+    },
+    "unknown_field": {
+        "id": "{field} tidak dikenal. Hapus isian ini.",
+        "en": "{field} is not a known field. Remove it.",
+    },
+    "invalid": {
+        "id": "{field} tidak valid. Periksa kembali isiannya.",
+        "en": "{field} is not valid. Please check it.",
+    },
+    "date_format": {
+        "id": "{field} harus berupa tanggal dengan format TTTT-BB-HH, misalnya 2026-01-31.",
+        "en": "{field} must be a date written YYYY-MM-DD, for example 2026-01-31.",
+    },
+    "date_future": {
+        "id": "{field} tidak boleh setelah hari ini.",
+        "en": "{field} cannot be later than today.",
+    },
+    "date_too_old": {
+        "id": "{field} paling awal 1 Januari 2000.",
+        "en": "{field} cannot be earlier than 1 January 2000.",
+    },
+    "control_chars": {
+        "id": "{field} memuat karakter kontrol atau karakter tak terlihat. Hapus lalu ketik ulang bagian itu.",
+        "en": "{field} contains control or invisible characters. Delete and retype that part.",
+    },
+    "single_line": {
+        "id": "{field} harus satu baris, tanpa karakter kontrol atau tak terlihat.",
+        "en": "{field} must be a single line, without control or invisible characters.",
+    },
+    "mixed_scripts": {
+        "id": "{field} mencampur huruf dari abjad berbeda dalam satu kata (misalnya huruf Sirilik yang mirip "
+        "huruf Latin). Ketik ulang kata itu.",
+        "en": "{field} mixes letters of different alphabets in one word (for example Cyrillic letters that "
+        "look Latin). Retype that word.",
+    },
+    "email_invalid": {
+        "id": "{field} harus berupa alamat email lengkap, misalnya nama@contoh.id.",
+        "en": "{field} must be a complete email address, for example name@example.id.",
+    },
+    "phone_invalid": {
+        "id": "{field} bukan nomor ponsel Indonesia. Contoh: 0812-3456-7890 atau +62 812-3456-7890.",
+        "en": "{field} is not an Indonesian mobile number. For example: 0812-3456-7890 or +62 812-3456-7890.",
+    },
+    "category_format": {
+        "id": "{field} harus berupa kode kategori dari daftar, misalnya kesehatan.",
+        "en": "{field} must be a category code from the list, for example kesehatan.",
+    },
+    "region_format": {
+        "id": "{field} harus berupa kode wilayah Kemendagri, misalnya 35 atau 35.78 (boleh 3578). "
+        "Pilih wilayah dari daftar.",
+        "en": "{field} must be a Kemendagri region code, for example 35 or 35.78 (3578 also works). "
+        "Choose the region from the list.",
+    },
+    "region_unknown": {
+        "id": "{field} dengan kode {code} tidak terdaftar. Pilih provinsi, kabupaten/kota, atau kecamatan dari daftar.",
+        "en": "{field} code {code} is not listed. Choose a province, regency/city or district from the list.",
+    },
+    "receipt_mismatch": {
+        "id": "{field} tidak cocok dengan laporan ini. Periksa tanda terima yang Anda simpan saat mengirim "
+        "laporan, atau buka tautan di email penyelesaian.",
+        "en": "{field} does not match this report. Check the receipt you saved when you filed the report, "
+        "or open the link in the completion email.",
+    },
+    "note_required": {
+        "id": "{field} wajib diisi untuk tindakan ini; catatan dikirim kepada pelapor.",
+        "en": "{field} is required for this action; the note is sent to the reporter.",
+    },
+    "agency_unknown": {
+        "id": "{field} {code} tidak ada di direktori. Pilih kode instansi dari daftar.",
+        "en": "{field} {code} is not in the directory. Choose an agency code from the list.",
+    },
+    "agency_same": {
+        "id": "{field} sudah menjadi instansi laporan ini. Pilih instansi lain.",
+        "en": "{field} already handles this report. Choose another agency.",
+    },
+    "cursor_invalid": {
+        "id": "{field} tidak berasal dari halaman sebelumnya. Muat ulang daftar dari awal.",
+        "en": "{field} did not come from the previous page. Reload the list from the start.",
+    },
+    "period_format": {
+        "id": "{field} harus berupa bulan (TTTT-BB, misalnya 2026-11) atau tahun (TTTT, misalnya 2026).",
+        "en": "{field} must be a month (YYYY-MM, for example 2026-11) or a year (YYYY, for example 2026).",
+    },
+    "period_range": {
+        "id": "{field} harus antara tahun 2000 dan 2100.",
+        "en": "{field} must be between the years 2000 and 2100.",
+    },
+    "period_month": {
+        "id": "{field} harus berupa bulan dengan format TTTT-BB, misalnya 2026-11.",
+        "en": "{field} must be a month written YYYY-MM, for example 2026-11.",
+    },
+    "period_future": {
+        "id": "{field} tidak boleh bulan yang belum tiba.",
+        "en": "{field} must not be a month still to come.",
+    },
+    "idempotency_reused": {
+        "id": "{field} sudah dipakai untuk permintaan lain. Gunakan kunci baru.",
+        "en": "{field} was already used for another request. Use a new key.",
+    },
+    "header_repeated": {
+        "id": "{field} dikirim lebih dari sekali dengan nilai berbeda. Kirim satu kali saja.",
+        "en": "{field} was sent more than once with different values. Send it once.",
+    },
+    # --- attachments
+    "file_type": {
+        "id": "{field} harus berupa foto JPEG atau PNG, atau dokumen PDF.",
+        "en": "{field} must be a JPEG or PNG photo, or a PDF document.",
+    },
+    "file_content": {
+        "id": "{field} bukan foto JPEG/PNG atau dokumen PDF yang utuh. Pilih berkas lain.",
+        "en": "{field} is not a complete JPEG/PNG photo or PDF document. Choose another file.",
+    },
+    "file_too_large": {
+        "id": "{field} terlalu besar: paling besar {max_mb} MB. Perkecil foto atau pilih berkas lain.",
+        "en": "{field} is too large: at most {max_mb} MB. Make the photo smaller or choose another file.",
+    },
+    "file_empty": {
+        "id": "{field} kosong. Pilih berkas lain.",
+        "en": "{field} is empty. Choose another file.",
+    },
+    "upload_unknown": {
+        "id": "{field} belum terunggah atau sudah kedaluwarsa. Lampirkan berkas itu lagi.",
+        "en": "{field} has not been uploaded or has expired. Attach the file again.",
+    },
+    "upload_duplicate": {
+        "id": "{field} dilampirkan dua kali. Hapus salah satunya.",
+        "en": "{field} is attached twice. Remove one of them.",
+    },
+    "upload_used": {
+        "id": "{field} sudah dilampirkan pada laporan lain. Unggah berkas itu lagi.",
+        "en": "{field} is already attached to another report. Upload the file again.",
+    },
+}
+
+# Report statuses as messages name them ("... because the report is completed").
+STATUSES: dict[str, dict[Lang, str]] = {
+    "received": {"id": "diterima", "en": "received"},
+    "dispatched": {"id": "diteruskan ke instansi", "en": "with the agency"},
+    "verified": {"id": "terverifikasi", "en": "verified"},
+    "in_progress": {"id": "dalam proses", "en": "in progress"},
+    "completed": {"id": "selesai", "en": "completed"},
+    "closed": {"id": "ditutup", "en": "closed"},
+    "rejected": {"id": "ditolak", "en": "rejected"},
+}
+
+# The n-th element of a list field, e.g. ``attachments.0`` -> "Lampiran ke-1".
+_ITEM = {"id": "{field} ke-{n}", "en": "{field} no. {n}"}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def choose_language(accept_language: str | None) -> Lang:
+    """The catalogue language an ``Accept-Language`` header prefers; Indonesian when it names neither."""
+    best: tuple[float, int, Lang] | None = None
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in LANGUAGES:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        candidate = (-quality, position, primary)
+        if best is None or candidate < best:
+            best = candidate  # type: ignore[assignment]
+    return best[2] if best else DEFAULT_LANGUAGE
+
+
+def field_name(path: str, language: Lang) -> str:
+    """How a field path is named in ``language``: ``reporter.email`` -> "Email", ``attachments.1`` -> "Lampiran ke-2"."""
+    if path in FIELDS:
+        return FIELDS[path][language]
+    head, _, tail = path.rpartition(".")
+    if head and tail.isdigit():
+        return _ITEM[language].format(field=field_name(head, language), n=int(tail) + 1)
+    return f"“{path}”"
+
+
+def status_name(status: str, language: Lang) -> str:
+    """A report status in words (``in_progress`` -> "dalam proses")."""
+    return STATUSES.get(status, {}).get(language, status)
+
+
+def render(message_id: str, language: Lang, *, field: str | None = None, **params: object) -> str:
+    """The message ``message_id`` in ``language``, with the field named and the parameters filled in."""
+    template = MESSAGES[message_id][language]
+    values = {name: str(value) for name, value in params.items()}
+    if field is not None:
+        values["field"] = field_name(field, language)
+    # Only known placeholders are replaced, so a value that itself holds braces is never re-read.
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def bilingual(message_id: str) -> str:
+    """A message in both languages, Indonesian first, for answers that cannot know the reader's
+    language (API Gateway's own refusals, before any function runs)."""
+    return f"{render(message_id, 'id')} / {render(message_id, 'en')}"
+
+
+def document() -> dict[str, Mapping[str, object]]:
+    """The whole catalogue as the pages load it (``GET /messages``)."""
+    return {"fields": FIELDS, "messages": MESSAGES, "item": _ITEM}

@@ -104,7 +104,6 @@ class ReportFactory:
         item["pk"] = {"S": report_pk(report_id)}
         item["id"] = {"S": report_id}
         item["period_sk"] = {"S": report_id}
-        item["inbox_sk"] = {"S": item["inbox_sk"]["S"].replace("TEMPLATE", report_id)}
         item["due_shard"] = {"N": str(due_shard(report_id, self.repository.due_shards))}
         return item
 

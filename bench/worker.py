@@ -24,6 +24,7 @@ BENCHMARKS = {
     "dynamodb_requests": "bench.dynamodb_requests:run",
     "sla_scan": "bench.sla_scan:run",
     "accountability": "bench.accountability:run",
+    "inbox": "bench.inbox:run",
     "latency": "bench.latency:run",
     "load": "bench.load:run",
     "contention": "bench.contention:run",

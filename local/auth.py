@@ -1,33 +1,23 @@
-"""Officials' sign-in on the local stack: a moto Cognito pool and the checks API Gateway makes."""
+"""Officials' sign-in on the local stack: a moto Cognito pool shaped like the deployed one."""
 
 from __future__ import annotations
 
-import json
-import secrets
-import time
-import urllib.request
-from dataclasses import dataclass
 from typing import Any
 
+from lapor.adapters.identity import UserPool
 from ops.identity_ops import AGENCY_ATTRIBUTE, OFFICIAL_ID_ATTRIBUTE
 
+__all__ = ["DEFAULT_PASSWORD", "UserPool", "create_user_pool", "issue_id_token", "seed_passwords"]
 
-@dataclass(frozen=True)
-class UserPool:
-    """The officials' pool and the app client whose tokens the API accepts."""
-
-    pool_id: str
-    client_id: str
-    region: str
-
-    @property
-    def issuer(self) -> str:
-        """The ``iss`` claim Cognito puts in this pool's tokens."""
-        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.pool_id}"
+# Every directory official signs in with this password on the local stack ($LAPOR_LOCAL_PASSWORD).
+DEFAULT_PASSWORD = "Lapor-Local-2026!"  # noqa: S105 - documented, local stack only
+# moto checks no TOTP code unless told to; any six digits answer its challenge.
+LOCAL_TOTP_CODE = "000000"
 
 
-def create_user_pool(client: Any, *, name: str, region: str) -> UserPool:
-    """A pool shaped like the deployed one: official id and agency as custom attributes, admin auth flow."""
+def create_user_pool(client: Any, *, name: str, region: str, endpoint: str, mfa: bool) -> UserPool:
+    """A pool shaped like the deployed one: official id and agency as custom attributes, the page's
+    password sign-in, refresh and (with ``mfa``) optional TOTP that the API requires of admins."""
     pool = client.create_user_pool(
         PoolName=name,
         Schema=[
@@ -44,16 +34,34 @@ def create_user_pool(client: Any, *, name: str, region: str) -> UserPool:
         ],
         AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
     )["UserPool"]
+    if mfa:
+        client.set_user_pool_mfa_config(
+            UserPoolId=pool["Id"],
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration="OPTIONAL",
+        )
     app_client = client.create_user_pool_client(
         UserPoolId=pool["Id"],
         ClientName=f"{name}-officials",
-        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ExplicitAuthFlows=[
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ],
         GenerateSecret=False,
     )["UserPoolClient"]
-    return UserPool(pool_id=pool["Id"], client_id=app_client["ClientId"], region=region)
+    return UserPool(pool_id=pool["Id"], client_id=app_client["ClientId"], region=region, endpoint=endpoint)
 
 
-def issue_id_token(client: Any, pool: UserPool, official_id: str) -> str | None:
+def seed_passwords(client: Any, pool: UserPool, official_ids: list[str], password: str) -> None:
+    """Give every official the same permanent password, so the officials' page works as deployed."""
+    for official_id in official_ids:
+        client.admin_set_user_password(
+            UserPoolId=pool.pool_id, Username=official_id, Password=password, Permanent=True
+        )
+
+
+def issue_id_token(client: Any, pool: UserPool, official_id: str, password: str) -> str | None:
     """A real ID token for a seeded, enabled official (None when the pool has no such user)."""
     try:
         user = client.admin_get_user(UserPoolId=pool.pool_id, Username=official_id)
@@ -61,59 +69,25 @@ def issue_id_token(client: Any, pool: UserPool, official_id: str) -> str | None:
         return None
     if not user.get("Enabled", True):
         return None
-    # A throwaway password per request: the local stack signs officials in without them typing one.
-    password = "Lp!1" + secrets.token_urlsafe(18)  # the pool requires upper, lower, digit, symbol
-    client.admin_set_user_password(
-        UserPoolId=pool.pool_id, Username=official_id, Password=password, Permanent=True
-    )
-    result = client.admin_initiate_auth(
-        UserPoolId=pool.pool_id,
-        ClientId=pool.client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": official_id, "PASSWORD": password},
-    )
+    try:
+        result = client.admin_initiate_auth(
+            UserPoolId=pool.pool_id,
+            ClientId=pool.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": official_id, "PASSWORD": password},
+        )
+    except client.exceptions.NotAuthorizedException:
+        # Someone changed this official's password on the page: tests sign in with the seeded one.
+        client.admin_set_user_password(
+            UserPoolId=pool.pool_id, Username=official_id, Password=password, Permanent=True
+        )
+        return issue_id_token(client, pool, official_id, password)
+    if result.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+        result = client.admin_respond_to_auth_challenge(
+            UserPoolId=pool.pool_id,
+            ClientId=pool.client_id,
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=result["Session"],
+            ChallengeResponses={"USERNAME": official_id, "SOFTWARE_TOKEN_MFA_CODE": LOCAL_TOTP_CODE},
+        )
     return result["AuthenticationResult"]["IdToken"]
-
-
-class TokenVerifier:
-    """Verifies bearer ID tokens as API Gateway's Cognito authorizer does.
-
-    Signature against the pool's JWKS (RS256 only), expiry, issuer, audience (the app client id) and
-    ``token_use == "id"``; the verified claims are what the function receives.
-    """
-
-    def __init__(self, pool: UserPool, jwks_url: str, *, clock: Any = time.time) -> None:
-        self.pool = pool
-        self.jwks_url = jwks_url
-        self.clock = clock
-        self._keys: Any = None
-
-    def _key_set(self) -> Any:
-        from joserfc.jwk import KeySet
-
-        if self._keys is None:
-            with urllib.request.urlopen(self.jwks_url, timeout=10) as response:  # noqa: S310 - local moto
-                self._keys = KeySet.import_key_set(json.load(response))
-        return self._keys
-
-    def verify(self, authorization: str | None) -> dict[str, Any] | None:
-        """The token's claims when ``Authorization: Bearer <token>`` is valid for this pool, else None."""
-        from joserfc import jwt
-        from joserfc.errors import JoseError
-
-        if not authorization or not authorization.startswith("Bearer "):
-            return None
-        token = authorization.removeprefix("Bearer ").strip()
-        try:
-            decoded = jwt.decode(token, self._key_set(), algorithms=["RS256"])
-        except (JoseError, ValueError, TypeError):
-            return None
-        claims = dict(decoded.claims)
-        now = self.clock()
-        if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now:
-            return None
-        if claims.get("iss") != self.pool.issuer or claims.get("aud") != self.pool.client_id:
-            return None
-        if claims.get("token_use") != "id":
-            return None
-        return claims

@@ -28,7 +28,12 @@ ROUTES = (
     ("/uploads", ("uploads",)),
     ("/messages", ("messages",)),
     ("/stats", ("stats",)),
+    ("/inbox/summary", ("inbox", "summary")),
     ("/inbox", ("inbox",)),
+    ("/me", ("me",)),
+    ("/officials", ("officials",)),
+    ("/agencies", ("agencies",)),
+    ("/auth/config", ("auth", "config")),
     ("/openapi.json", ("openapi.json",)),
 )
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from local.auth import DEFAULT_PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_DIRS = [
     ROOT / "functions" / name
@@ -23,7 +25,14 @@ DEMO_DIRECTORY = ROOT / "local" / "directory.demo.yaml"
 WEB_ROOT = ROOT / "web"
 # Officials' routes sit behind the Cognito authorizer in the deployed API.
 NOTIFY_CONCURRENCY = 4
-PROTECTED = {("GET", "/inbox"), ("POST", "/reports/{id}/actions"), ("GET", "/reports/{id}/attachments")}
+PROTECTED = {
+    ("GET", "/inbox"),
+    ("GET", "/inbox/summary"),
+    ("GET", "/me"),
+    ("GET", "/officials"),
+    ("POST", "/reports/{id}/actions"),
+    ("GET", "/reports/{id}/attachments"),
+}
 # The monthly jobs POST /_local/jobs/{name} runs, and their entry modules.
 JOBS = {"evaluation": "evaluation_app", "export": "export_app"}
 # A poller finishes the invocation it is in before it stops; an SLA run can take this long.
@@ -42,10 +51,13 @@ class LocalConfig:
     sla_interval: float = 60.0
     prefix: str = "lapor-local"
     cors_origins: str = ""  # empty: the stack's own URL and its localhost twin
+    password: str = DEFAULT_PASSWORD
+    mfa: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> LocalConfig:
-        """Read LAPOR_PORT, LAPOR_AWS_PORT, LAPOR_DIRECTORY, LAPOR_LOCAL_STATE, LAPOR_SLA_INTERVAL."""
+        """Read LAPOR_PORT, LAPOR_AWS_PORT, LAPOR_DIRECTORY, LAPOR_LOCAL_STATE, LAPOR_SLA_INTERVAL,
+        LAPOR_LOCAL_PASSWORD and LAPOR_MFA (``required`` or ``off``)."""
         env = os.environ if environ is None else environ
         return cls(
             port=int(env.get("LAPOR_PORT", "8080")),
@@ -54,7 +66,15 @@ class LocalConfig:
             state_file=Path(env["LAPOR_LOCAL_STATE"]) if env.get("LAPOR_LOCAL_STATE") else None,
             sla_interval=float(env.get("LAPOR_SLA_INTERVAL", "60")),
             cors_origins=env.get("LAPOR_CORS_ORIGINS", ""),
+            password=env.get("LAPOR_LOCAL_PASSWORD") or cls.password,
+            mfa=_mfa_setting(env.get("LAPOR_MFA", "off")),
         )
+
+
+def _mfa_setting(value: str) -> bool:
+    if value.strip().lower() not in {"required", "off"}:
+        raise ValueError(f"LAPOR_MFA must be required or off, got {value!r}")
+    return value.strip().lower() == "required"
 
 
 def _prepare_imports() -> None:
@@ -188,20 +208,33 @@ class LocalStack:
     # ---- wiring -------------------------------------------------------------------------------
 
     def _start_identity(self, directory: Any) -> None:
-        from local.auth import TokenVerifier, create_user_pool
+        from lapor.adapters.identity import TokenVerifier
+        from local.auth import create_user_pool, seed_passwords
         from ops.identity_ops import sync_officials
 
         cognito = self.session.client("cognito-idp")
         self.user_pool = create_user_pool(
-            cognito, name=f"{self.config.prefix}-officials", region="ap-southeast-3"
+            cognito,
+            name=f"{self.config.prefix}-officials",
+            region="ap-southeast-3",
+            endpoint=self.aws_endpoint,
+            mfa=self.config.mfa,
         )
         summary = sync_officials(directory, pool_id=self.user_pool.pool_id, client=cognito, invite=False)
-        self.verifier = TokenVerifier(
-            self.user_pool, f"{self.aws_endpoint}/{self.user_pool.pool_id}/.well-known/jwks.json"
+        seed_passwords(cognito, self.user_pool, [o.id for o in directory.officials], self.config.password)
+        self.verifier = TokenVerifier(self.user_pool)
+        os.environ.update(
+            {
+                "LAPOR_USER_POOL_ID": self.user_pool.pool_id,
+                "LAPOR_USER_POOL_CLIENT_ID": self.user_pool.client_id,
+                "LAPOR_COGNITO_ENDPOINT": self.aws_endpoint,
+                "LAPOR_MFA_REQUIRED": "true" if self.config.mfa else "false",
+            }
         )
-        os.environ["LAPOR_USER_POOL_ID"] = self.user_pool.pool_id
         self.log(
-            f"officials' user pool has {len(summary.created)} officials (sign in with POST /_local/token)"
+            f"officials' user pool has {len(summary.created)} officials: sign in on officials.html with an "
+            "official id and $LAPOR_LOCAL_PASSWORD"
+            + (" (admins and supervisors enrol TOTP: LAPOR_MFA=required)" if self.config.mfa else "")
         )
 
     def token(self, body: dict[str, Any] | None) -> tuple[int, Any]:
@@ -214,10 +247,11 @@ class LocalStack:
                 "message": "official_id is required",
                 "errors": [{"field": "official_id", "message": "is required"}],
             }
-        # One sign-in at a time: each sets a fresh password and signs in with it, so two concurrent
-        # sign-ins of one official would invalidate each other's password.
+        # One sign-in at a time: a sign-in may have to put back the seeded password first.
         with self._token_lock:
-            token = issue_id_token(self.session.client("cognito-idp"), self.user_pool, official_id)
+            token = issue_id_token(
+                self.session.client("cognito-idp"), self.user_pool, official_id, self.config.password
+            )
         if token is None:
             return 404, {
                 "message": f"no active official {official_id!r} in the local user pool",

@@ -57,6 +57,7 @@ const STRINGS = {
     'f.attachments': 'Lampiran (foto atau dokumen)',
     'f.attachments.hint': 'Foto JPEG atau PNG, atau dokumen PDF: paling banyak 5 berkas, masing-masing paling besar 10 MB. Data lokasi (GPS) dan data kamera di foto dihapus sebelum petugas membukanya.',
     'f.attachments.remove': 'Hapus lampiran {name}', 'f.attachments.removeShort': 'Hapus',
+    'f.attachments.choose': 'Pilih foto atau dokumen…', 'f.attachments.none': 'Belum ada berkas yang dipilih.',
     'submit.uploading': 'Mengunggah lampiran {i} dari {n}…',
     'f.occurred_on': 'Tanggal kejadian', 'f.privacy': 'Privasi',
     'f.anonymous': 'Anonim', 'f.anonymous.hint': 'Identitas Anda disembunyikan dari petugas dan siapa pun.',
@@ -120,27 +121,6 @@ const STRINGS = {
     'col.not_followed_up': 'Belum ditindaklanjuti', 'col.unverified': 'Belum terverifikasi', 'col.rejected': 'Ditolak',
     'col.verified_on_time': 'Verifikasi tepat waktu', 'col.followed_up_on_time': 'Tindak lanjut tepat waktu',
     'col.median_verify': 'Median waktu verifikasi', 'col.median_follow': 'Median waktu tindak lanjut',
-    // officials page
-    'title.officials': 'Ruang kerja petugas',
-    'auth.heading': 'Masuk', 'auth.token': 'ID token',
-    'auth.token.hint': 'Tempel ID token (JWT) dari login petugas. Token hanya disimpan di tab ini.',
-    'auth.use': 'Gunakan token', 'auth.signout': 'Keluar', 'auth.as': 'Masuk sebagai {who}.', 'auth.none': 'Belum masuk.',
-    'auth.expired': 'Token sudah kedaluwarsa.',
-    'local.label': 'Masuk sebagai (lokal)', 'local.hint': 'Hanya di stack lokal: ID petugas dari direktori, mis. kemenkes-lo1.',
-    'local.button': 'Masuk',
-    'inbox.heading': 'Kotak masuk', 'inbox.status': 'Status', 'inbox.all': 'Semua status', 'inbox.refresh': 'Muat ulang',
-    'inbox.more': 'Muat lebih banyak', 'inbox.empty': 'Tidak ada laporan.', 'inbox.count': '{n} laporan ditampilkan.',
-    'inbox.next': 'Tenggat berikutnya: {date}', 'inbox.need_token': 'Masuk terlebih dahulu untuk melihat kotak masuk.',
-    'inbox.untitled': '(judul tidak ditampilkan)',
-    'panel.back': 'Kembali ke kotak masuk',
-    'act.heading': 'Tindakan', 'act.legend': 'Pilih tindakan', 'act.verify': 'Verifikasi', 'act.forward': 'Teruskan',
-    'act.reject': 'Tolak', 'act.respond': 'Tindak lanjut', 'act.complete': 'Selesaikan',
-    'act.note': 'Catatan', 'act.note.hint': 'Wajib untuk tolak (sebutkan alasan: bukan kewenangan, tidak lengkap, atau kasar), tindak lanjut, dan selesaikan. Catatan dapat tampil di riwayat publik.',
-    'act.to_agency': 'Kode instansi tujuan', 'act.to_agency.hint': 'Mis. KEMENKES. Tenggat verifikasi dimulai ulang.',
-    'act.submit': 'Kirim tindakan', 'act.none': 'Tidak ada tindakan yang tersedia untuk status ini.',
-    'att.heading': 'Lampiran', 'att.hint': 'Foto sudah dibersihkan dari data lokasi (GPS) dan kamera. Tautan unduhan berlaku 5 menit; buka ulang laporan untuk tautan baru.',
-    'att.download': 'Unduh lampiran {name}', 'att.processing': 'sedang dibersihkan, coba lagi sebentar lagi', 'att.unavailable': 'berkas tidak dapat dibaca',
-    'act.choose': 'Pilih salah satu tindakan.', 'act.ok': 'Tindakan tercatat. Status sekarang: {status}.',
   },
   en: {
     'brand.tagline': 'Public complaints and aspirations service',
@@ -194,6 +174,7 @@ const STRINGS = {
     'f.attachments': 'Attachments (photos or documents)',
     'f.attachments.hint': 'JPEG or PNG photos, or PDF documents: at most 5 files of at most 10 MB each. Location (GPS) and camera data are removed from photos before officials open them.',
     'f.attachments.remove': 'Remove attachment {name}', 'f.attachments.removeShort': 'Remove',
+    'f.attachments.choose': 'Choose photos or documents…', 'f.attachments.none': 'No file chosen yet.',
     'submit.uploading': 'Uploading attachment {i} of {n}…',
     'f.occurred_on': 'Date it happened', 'f.privacy': 'Privacy',
     'f.anonymous': 'Anonymous', 'f.anonymous.hint': 'Your identity is hidden from officials and everyone else.',
@@ -255,26 +236,6 @@ const STRINGS = {
     'col.not_followed_up': 'Not followed up', 'col.unverified': 'Not verified', 'col.rejected': 'Rejected',
     'col.verified_on_time': 'Verified on time', 'col.followed_up_on_time': 'Followed up on time',
     'col.median_verify': 'Median time to verify', 'col.median_follow': 'Median time to follow up',
-    'title.officials': 'Officials’ workspace',
-    'auth.heading': 'Sign in', 'auth.token': 'ID token',
-    'auth.token.hint': 'Paste the ID token (JWT) from the officials’ login. It is kept in this tab only.',
-    'auth.use': 'Use token', 'auth.signout': 'Sign out', 'auth.as': 'Signed in as {who}.', 'auth.none': 'Not signed in.',
-    'auth.expired': 'The token has expired.',
-    'local.label': 'Sign in as (local)', 'local.hint': 'Local stack only: an official id from the directory, e.g. kemenkes-lo1.',
-    'local.button': 'Sign in',
-    'inbox.heading': 'Inbox', 'inbox.status': 'Status', 'inbox.all': 'All statuses', 'inbox.refresh': 'Reload',
-    'inbox.more': 'Load more', 'inbox.empty': 'No reports.', 'inbox.count': '{n} reports shown.',
-    'inbox.next': 'Next deadline: {date}', 'inbox.need_token': 'Sign in first to see the inbox.',
-    'inbox.untitled': '(title not shown)',
-    'panel.back': 'Back to the inbox',
-    'act.heading': 'Actions', 'act.legend': 'Choose an action', 'act.verify': 'Verify', 'act.forward': 'Forward',
-    'act.reject': 'Reject', 'act.respond': 'Follow up', 'act.complete': 'Complete',
-    'act.note': 'Note', 'act.note.hint': 'Required to reject (give the reason: not in authority, incomplete or abusive), follow up and complete. Notes may appear in the public history.',
-    'act.to_agency': 'Target agency code', 'act.to_agency.hint': 'E.g. KEMENKES. The verification deadline restarts.',
-    'act.submit': 'Submit action', 'act.none': 'No action is available in this status.',
-    'att.heading': 'Attachments', 'att.hint': 'Photos have had their location (GPS) and camera data removed. Download links work for 5 minutes; reopen the report for new ones.',
-    'att.download': 'Download attachment {name}', 'att.processing': 'being cleaned, try again shortly', 'att.unavailable': 'the file could not be read',
-    'act.choose': 'Choose an action.', 'act.ok': 'Action recorded. Status is now: {status}.',
   },
 };
 
@@ -287,6 +248,11 @@ const listeners = [];
 
 export const getLang = () => lang;
 export const onLangChange = (fn) => listeners.push(fn);
+
+/** Add a page's own strings ({id: {...}, en: {...}}) to the shared dictionary. */
+export function addStrings(strings) {
+  for (const code of Object.keys(STRINGS)) Object.assign(STRINGS[code], strings[code] || {});
+}
 
 export function t(key, vars = {}) {
   const text = STRINGS[lang][key] ?? STRINGS.id[key] ?? key;

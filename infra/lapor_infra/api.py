@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from lapor.adapters.schema import INBOX_INDEX
+from lapor.adapters.schema import INBOX_INDEXES
 from lapor.domain.catalogue import bilingual
 from lapor_infra import constants as c
 from lapor_infra import iam
@@ -46,7 +46,17 @@ ROUTES = (
     Route("POST", "/uploads"),
     Route("GET", "/stats", query=("period",)),
     Route("GET", "/openapi.json"),
-    Route("GET", "/inbox", official=True, query=("status",)),
+    Route("GET", "/agencies"),
+    Route("GET", "/auth/config"),
+    Route(
+        "GET",
+        "/inbox",
+        official=True,
+        query=("scope", "status", "overdue", "q", "category", "track", "sort", "limit", "cursor"),
+    ),
+    Route("GET", "/inbox/summary", official=True),
+    Route("GET", "/me", official=True),
+    Route("GET", "/officials", official=True, query=("agency",)),
     Route("POST", "/reports/{id}/actions", official=True),
     Route("GET", "/reports/{id}/attachments", official=True),
 )
@@ -79,6 +89,8 @@ class IntakeApi(Construct):
                 **pipeline_environment(config, data, notify_queue.queue.queue_url),
                 "LAPOR_IDEMPOTENCY_TABLE": data.idempotency.table_name,
                 "LAPOR_USER_POOL_ID": identity.user_pool.user_pool_id,
+                "LAPOR_USER_POOL_CLIENT_ID": identity.client.user_pool_client_id,
+                "LAPOR_MFA_REQUIRED": "true" if config.mfa_required else "false",
                 "LAPOR_CORS_ORIGINS": ",".join(config.cors_origins),
                 "LAPOR_UPLOADS_BUCKET": uploads.bucket_name,
                 "LAPOR_AGGREGATES_TABLE": data.aggregates.table_name,
@@ -90,11 +102,12 @@ class IntakeApi(Construct):
         # the stream and the router (transactional outbox), so intake never sends to the queue.
         # A report is read alone (actions) or with its timeline (a Query of its partition), and written
         # with its timeline events in one transaction (Puts: the item is rewritten whole, never updated).
+        # DeleteItem: a forwarded or reassigned report leaves the previous inboxes in the same transaction.
         iam.table(
             role,
             data.reports,
-            ["GetItem", "Query", "PutItem", "UpdateItem"],
-            query_indexes=[INBOX_INDEX],
+            ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
+            query_indexes=[*INBOX_INDEXES],
         )
         # Statistics: GET /stats reads only the counters the tally keeps.
         iam.table(role, data.aggregates, ["Query"])
@@ -106,6 +119,8 @@ class IntakeApi(Construct):
         iam.key(role, data.key, iam.KMS_USE)
         # Attachments: presigned POSTs are signed with this role, and the bucket's key encrypts them.
         uploads.grant_intake(role)
+        # Whether an admin or supervisor has enrolled TOTP (the API requires it with mfa=required).
+        iam.allow(role, ["cognito-idp:AdminGetUser"], [identity.user_pool.user_pool_arn])
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
 
         # One line per request with the client's IP address: personal data, so under the stack's key.
@@ -153,8 +168,9 @@ class IntakeApi(Construct):
         acknowledge(
             self.api,
             "AwsSolutions-COG4",
-            "Only officials' routes (/inbox, /reports/{id}/actions) take a Cognito user; public routes and "
-            "CORS preflight (OPTIONS) cannot, by design.",
+            "Only officials' routes (/inbox, /inbox/summary, /me, /officials, /reports/{id}/actions) take a "
+            "Cognito user; public routes and CORS preflight (OPTIONS) cannot, by design. GET /reports/{id} "
+            "is public and verifies an official's optional token itself.",
         )
         self.api.node.try_remove_child("Endpoint")  # the stack's ApiUrl output says the same
         # API Gateway would create its execution-log group itself, without retention; own it instead.

@@ -67,6 +67,7 @@ class LaporConfig:
     ses_identity: str = "create"
     sms_delivery_status: str = "create"
     snap_start: bool = False
+    mfa_required: bool = True
 
     @property
     def sender_domain(self) -> str:
@@ -113,6 +114,9 @@ class LaporConfig:
             raise ConfigError("context 'smsMaxPrice' must be a decimal number of USD") from None
         if not sms_max_price.is_finite() or sms_max_price <= 0:
             raise ConfigError("context 'smsMaxPrice' must be a positive number of USD per message part")
+        mfa = _text(get, "mfa", "required").lower()
+        if mfa not in {"required", "off"}:
+            raise ConfigError(f"context 'mfa' must be required or off, got {mfa!r}")
         log_level = _text(get, "logLevel", "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"context 'logLevel' must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -138,6 +142,7 @@ class LaporConfig:
             ses_identity=_choice(get, "sesIdentity", OWNERSHIP),
             sms_delivery_status=_choice(get, "smsDeliveryStatus", OWNERSHIP),
             snap_start=_bool(get, "snapStart", False),
+            mfa_required=mfa == "required",
         )
 
 

@@ -1,4 +1,9 @@
-"""Cognito user pool for officials: admin-created accounts only, strong passwords, TOTP MFA."""
+"""Cognito user pool for officials: admin-created accounts only, strong passwords, TOTP MFA.
+
+With ``-c mfa=required`` (the default) the pool offers TOTP and the API refuses admins, supervisors
+and the national admin until they have enrolled it; once enrolled, Cognito asks for the code at
+every sign-in. Liaisons may enrol too. Invitations (``ops sync-officials``) link to the workspace.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from lapor_infra.config import LaporConfig
+from lapor_infra.nag import acknowledge
 
 OFFICIAL_ID_ATTRIBUTE = "official_id"  # ID token claim custom:official_id = directory official id
 AGENCY_ATTRIBUTE = "agency"  # informational; the directory file stays authoritative for routing
@@ -37,8 +43,13 @@ class Identity(Construct):
                 require_symbols=True,
                 temp_password_validity=Duration.days(3),
             ),
-            mfa=cognito.Mfa.REQUIRED,
-            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            # Optional at the pool: liaisons need no second factor; the API requires it of the other roles.
+            mfa=cognito.Mfa.OPTIONAL if config.mfa_required else cognito.Mfa.OFF,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False) if config.mfa_required else None,
+            user_invitation=cognito.UserInvitationConfig(
+                email_subject="Akun petugas Lapor / Your Lapor official account",
+                email_body=_invitation(config.public_url),
+            ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             # Invitations and password resets through the stack's SES identity (DEVELOPER), from its
             # sender: Cognito's own sender allows a few dozen mails a day from a foreign address,
@@ -58,7 +69,8 @@ class Identity(Construct):
         self.client = self.user_pool.add_client(
             "WebClient",
             generate_secret=False,
-            auth_flows=cognito.AuthFlow(user_srp=True),
+            # The officials' page signs in with Cognito's own API: password (over TLS), then refresh.
+            auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
             disable_o_auth=True,
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
@@ -71,3 +83,26 @@ class Identity(Construct):
             .with_custom_attributes(OFFICIAL_ID_ATTRIBUTE, AGENCY_ATTRIBUTE),
             write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
         )
+        if config.mfa_required:
+            acknowledge(
+                self.user_pool,
+                "AwsSolutions-COG2",
+                "MFA is optional at the pool so that liaisons can sign in with a password; the API refuses "
+                "admins, supervisors and the national admin until they have enrolled TOTP, after which "
+                "Cognito requires the code at every sign-in (docs/decisions.md).",
+            )
+
+
+def _invitation(public_url: str) -> str:
+    """The invitation email: the official id, the temporary password and the link to the workspace."""
+    link = f"{public_url.rstrip('/')}/officials.html"
+    return (
+        "Yth. Bapak/Ibu,<br><br>Akun petugas Lapor Anda telah dibuat. ID petugas: <b>{username}</b><br>"
+        "Kata sandi sementara: <b>{####}</b><br>"
+        f'Masuk di <a href="{link}">{link}</a>; Anda akan diminta membuat kata sandi baru. '
+        "Kata sandi sementara berlaku 3 hari.<br><br>"
+        "Dear Sir or Madam,<br><br>Your Lapor official account is ready. Official id: <b>{username}</b><br>"
+        "Temporary password: <b>{####}</b><br>"
+        f'Sign in at <a href="{link}">{link}</a>; you will be asked to choose a new password. '
+        "The temporary password is valid for 3 days."
+    )

@@ -54,6 +54,7 @@ class SlaSchedule(Construct):
         iam.table(
             role,
             data.reports,
+            # DeleteItem: an auto-closed report's inbox entries change in the same transaction.
             ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
             query_indexes=[DUE_INDEX, UNDELIVERED_INDEX],
         )

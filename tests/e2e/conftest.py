@@ -39,6 +39,7 @@ class Http:
     """A tiny JSON client for the local stack."""
 
     base: str
+    aws: str | None = None  # the stack's moto endpoint, for test data the API cannot make
 
     def call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -80,7 +81,10 @@ class Http:
 def start_stack(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], Http]:
     """Start ``python -m local`` on free ports with the test directory; the process and a client."""
     child = start_local_stack(TEST_DIRECTORY, extra_env)
-    return child.process, Http(child.base)
+    aws = next(
+        (line.split(" on ", 1)[1].strip() for line in child.output if "moto (AWS services) on" in line), None
+    )
+    return child.process, Http(child.base, aws)
 
 
 def stop_stack(process: subprocess.Popen[str]) -> int | None:

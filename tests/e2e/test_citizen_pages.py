@@ -179,9 +179,10 @@ def test_the_official_downloads_the_photo_without_its_gps(
     stack.wait_for(lambda: stack.call("GET", f"/reports/{code}")[1].get("agency"), timeout=20)
     # When the agency's liaison signs in on the officials' page and opens the report
     page.goto(f"{stack.base}/officials.html#/reports/{code}")
-    page.wait_for_selector("#local-form:not([hidden])")
-    page.fill("#o-official", "kemenpu-lo1")
-    page.click("#local-form button[type=submit]")
+    page.wait_for_selector("#password-form:not([hidden]) #s-id")
+    page.fill("#s-id", "kemenpu-lo1")
+    page.fill("#s-password", "Lapor-Local-2026!")
+    page.click("#password-form button[type=submit]")
     link = page.locator("#attachments-list a").first
     stack.wait_for(
         lambda: page.goto(f"{stack.base}/officials.html#/reports/{code}") or link.count(), timeout=20

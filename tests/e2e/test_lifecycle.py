@@ -153,9 +153,10 @@ def test_auth_failures(stack: Http):
         stack.call("GET", "/inbox", headers={"Authorization": f"Bearer {header}.{forged}.{signature}"})[0]
         == 401
     )
-    # another agency's report: 403; the national admin may act on any report
+    # another agency's report: 403; the national admin verifies only what is assigned to it (triage)
     assert act(stack, rid, "kemenpu-lo1", "verify")[0] == 403
-    assert act(stack, rid, "panrb-admin", "verify", "Triase nasional")[0] == 200
+    assert act(stack, rid, "panrb-admin", "verify", "Triase nasional")[0] == 403
+    assert act(stack, rid, "kemenkes-admin", "verify")[0] == 200
     # a transition the table forbids: 409
     assert act(stack, rid, "kemenkes-admin", "complete", "x")[0] == 200
     assert act(stack, rid, "kemenkes-admin", "verify", "x")[0] == 409

@@ -36,7 +36,9 @@ CHECKS = (
 )
 MAX_EXAMPLES = 30
 SEED = 20261129
-OPERATIONS = 11  # GET/POST /reports…, /categories, /regions, /messages, /uploads, /stats, /inbox, feedback, actions, attachments
+# GET/POST /reports…, /categories, /regions, /messages, /uploads, /stats, /inbox, /inbox/summary, /me,
+# /officials, /agencies, /auth/config, feedback, actions, attachments
+OPERATIONS = 16
 
 
 @dataclass(frozen=True)

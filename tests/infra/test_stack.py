@@ -43,8 +43,17 @@ PUBLIC_ROUTES = {
     ("GET", "/stats"),
     ("GET", "/openapi.json"),
     ("POST", "/reports/{id}/feedback"),
+    ("GET", "/agencies"),
+    ("GET", "/auth/config"),
 }
-OFFICIAL_ROUTES = {("GET", "/inbox"), ("POST", "/reports/{id}/actions"), ("GET", "/reports/{id}/attachments")}
+OFFICIAL_ROUTES = {
+    ("GET", "/inbox"),
+    ("GET", "/inbox/summary"),
+    ("GET", "/me"),
+    ("GET", "/officials"),
+    ("POST", "/reports/{id}/actions"),
+    ("GET", "/reports/{id}/attachments"),
+}
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -105,7 +114,16 @@ def test_reports_stream_carries_old_and_new_images(synth: Synth) -> None:
     assert (
         _table(synth, REPORTS)["Properties"]["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     )
-    assert {index.name for index in REPORTS.indexes} == {"inbox", "due", "period", "undelivered", "sms"}
+    assert {index.name for index in REPORTS.indexes} == {
+        "due",
+        "undelivered",
+        "period",
+        "sms",
+        "work",
+        "work_created",
+        "work_status",
+        "work_due",
+    }
 
 
 @pytest.mark.parametrize("spec", ALL_TABLES, ids=lambda spec: spec.logical_id)
@@ -246,6 +264,8 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
         "intake": {
             "LAPOR_IDEMPOTENCY_TABLE",
             "LAPOR_USER_POOL_ID",
+            "LAPOR_USER_POOL_CLIENT_ID",
+            "LAPOR_MFA_REQUIRED",
             "LAPOR_CORS_ORIGINS",
             "LAPOR_AGGREGATES_TABLE",
         },
@@ -447,7 +467,12 @@ def test_user_pool_is_admin_only_with_strong_passwords_and_mfa(synth: Synth) -> 
     _, pool = synth.one("AWS::Cognito::UserPool", "IdentityOfficials")
     props = pool["Properties"]
     assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
-    assert props["MfaConfiguration"] == "ON"
+    # TOTP offered to all; the API requires it of admins, supervisors and the national admin (mfa=required)
+    assert props["MfaConfiguration"] == "OPTIONAL"
+    assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    invitation = props["AdminCreateUserConfig"]["InviteMessageTemplate"]
+    assert "{username}" in invitation["EmailMessage"] and "{####}" in invitation["EmailMessage"]
+    assert "/officials.html" in invitation["EmailMessage"]
     policy = props["Policies"]["PasswordPolicy"]
     assert policy["MinimumLength"] >= 12
     assert all(
@@ -460,6 +485,26 @@ def test_user_pool_is_admin_only_with_strong_passwords_and_mfa(synth: Synth) -> 
     assert client["Properties"]["GenerateSecret"] is False
     # officials cannot change their own official id or agency
     assert not any(name.startswith("custom:") for name in client["Properties"]["WriteAttributes"])
+    # the workspace signs in with Cognito's API (password over TLS) and refreshes silently
+    assert set(client["Properties"]["ExplicitAuthFlows"]) >= {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+    _, intake = synth.function(FUNCTIONS["intake"])
+    environment = intake["Properties"]["Environment"]["Variables"]
+    assert environment["LAPOR_MFA_REQUIRED"] == "true"
+    assert environment["LAPOR_USER_POOL_CLIENT_ID"] == {
+        "Ref": synth.one("AWS::Cognito::UserPoolClient", "IdentityOfficials")[0]
+    }
+
+
+def test_mfa_off_turns_totp_off_at_the_pool_and_the_api() -> None:
+    from lapor_infra.config import ConfigError, LaporConfig
+
+    assert LaporConfig.from_mapping({"mfa": "off"}.get).mfa_required is False
+    assert LaporConfig.from_mapping({}.get).mfa_required is True
+    with pytest.raises(ConfigError, match="mfa"):
+        LaporConfig.from_mapping({"mfa": "sometimes"}.get)
 
 
 # ---- pipeline -----------------------------------------------------------------------------------

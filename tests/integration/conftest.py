@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local.moto_patches import item_level_transaction_backups
 from local.resources import ResourceNames, Resources, create_resources
 from ops.directory_ops import load_into
 
@@ -37,7 +38,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Resources]:
     """Fresh moto backends, the pipeline's resources, the test directory loaded, env set for handlers."""
     import intake_app
 
-    with mock_aws():
+    # Item-level transaction backups, as the local stack's moto: same answers, without moto copying
+    # every table on every transaction (the inbox entries make those transactions larger).
+    with mock_aws(), item_level_transaction_backups():
         resources = create_resources(SESSION, ResourceNames("lapor-test"))
         for name, value in resources.environment(public_url="https://lapor.test").items():
             monkeypatch.setenv(name, value)

@@ -149,6 +149,8 @@ class Recorder:
             return {("sns:Publish", "sms")}
         if service == "s3":
             return self.s3(operation, params)
+        if service == "cognito-idp" and "UserPoolId" in params:
+            return {(f"cognito-idp:{operation}", "pool:Officials")}
         return {(f"{service}:{operation}", "?")}
 
     @staticmethod
@@ -252,6 +254,8 @@ def resource_token(resource: Any, logical: dict[str, str]) -> str:
             else ""
         )
         return f"s3:{prefix}" if prefix else "s3:bucket"
+    if '"IdentityOfficials' in text:
+        return "pool:Officials"
     for logical_id, token in logical.items():
         if f'"{logical_id}"' in text:
             if "StreamArn" in text:
@@ -362,6 +366,20 @@ def intake_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:
     # ... and a report naming an upload not cleaned yet (its type read from the file as posted)
     raw = upload_only(call)
     assert call("POST", "/reports", harness.HEALTH | {"attachments": [raw]})["statusCode"] == 201
+    # The workspace: every inbox question (each index), the tabs, pickers, an assignment, and an admin
+    # whose TOTP enrolment the API checks (mfa=required)
+    for query in ("status=verified", "sort=created", "overdue=true", f"q={second}"):
+        assert call("GET", "/inbox", claims=admin, query=query)["statusCode"] == 200
+    assert call("GET", "/inbox/summary", claims=admin)["statusCode"] == 200
+    kemenkes_admin = {"custom:official_id": "kemenkes-admin", "token_use": "id"}
+    assert call("GET", "/officials", claims=kemenkes_admin)["statusCode"] == 200
+    assert call("GET", "/agencies")["statusCode"] == 200
+    assign = {"action": "assign", "to_official": "kemenkes-admin"}
+    assert call("POST", f"/reports/{second}/actions", assign, claims=kemenkes_admin)["statusCode"] == 200
+    _require_totp(pipe)
+    claims = kemenkes_admin | {"cognito:username": "kemenkes-admin"}
+    assert call("GET", "/me", claims=claims)["statusCode"] == 200
+    assert call("GET", "/inbox", claims=claims)["statusCode"] == 403
 
 
 def upload_only(call: Callable[..., dict[str, Any]]) -> str:
@@ -404,6 +422,26 @@ def process_uploads(pipe: harness.Pipeline) -> None:
     )
     while poller.poll_once():
         pass
+
+
+def _require_totp(pipe: harness.Pipeline) -> None:
+    """The intake function as deployed with mfa=required, against a pool holding the test directory."""
+    import intake_app
+
+    from lapor.adapters.identity import MfaDirectory
+    from local.auth import create_user_pool
+    from ops.directory_ops import load_directory_file
+    from ops.identity_ops import sync_officials
+    from tests.integration.conftest import TEST_DIRECTORY
+
+    cognito = pipe.session.client("cognito-idp")
+    pool = create_user_pool(
+        cognito, name="officials", region="ap-southeast-3", endpoint="https://x", mfa=True
+    )
+    sync_officials(load_directory_file(TEST_DIRECTORY), pool_id=pool.pool_id, client=cognito, invite=False)
+    services = intake_app.services()
+    services.settings = services.settings.model_copy(update={"mfa_required": True})
+    services.__dict__["mfa_directory"] = MfaDirectory(pool.pool_id)
 
 
 def route_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from lapor.adapters.repository import ReportRepository, due_shard, report_pk
+from lapor.adapters.repository import TRANSACTION_ATTEMPTS, ReportRepository, due_shard, report_pk
 from lapor.adapters.schema import DUE_INDEX, UNDELIVERED_INDEX
 from lapor.app import sla
 from lapor.app.dispatch import dispatch_report
@@ -333,7 +333,7 @@ def test_forward_after_level_1_is_a_new_cycle_with_new_recipients_and_message_id
             "deadlines": Deadlines(verify_by=new_verify_by, resolve_by=first.deadlines.resolve_by),
         }
     )
-    lapor.reports.save(with_next_due(forwarded, calendar), expected_version=first.version)
+    lapor.reports.save(with_next_due(forwarded, calendar), expected_version=first.version, previous=first)
     assert due_at_of(lapor.item(report_id)) == utc_iso(new_verify_by)
 
     # When the checker runs at the old level-2 time, then at the new verify_by and its level-2 time
@@ -404,7 +404,7 @@ def test_report_verified_before_its_deadline_is_not_escalated(lapor: Lapor):
         )
         if n == 0:
             verified = with_next_due(verified, calendar)
-        lapor.reports.save(verified, expected_version=report.version)
+        lapor.reports.save(verified, expected_version=report.version, previous=report)
     verify_by = routed[0].deadlines.verify_by
     assert verify_by is not None and verify_by < follow_up_by
     assert due_at_of(lapor.item(ids[1])) == utc_iso(verify_by)  # the stale entry
@@ -553,16 +553,34 @@ def test_free_running_overlapping_runs_still_take_each_step_once(
     _assert_each_step_once(lapor, ids, now)
 
 
-def _cancel_first_transaction_as_conflicting(client: Any) -> Callable[[], None]:
-    """The first TransactWriteItems on ``client`` is cancelled as DynamoDB cancels a write that meets
-    another transaction in flight on the same item (reason ``TransactionConflict``); moto never does."""
+def test_a_passing_transaction_conflict_is_retried(lapor: Lapor):
+    # Given a due report whose first write meets another transaction on a shared item (a counter)
+    directory = lapor.directory
+    report_id = lapor.put(dispatched_at(directory, wib(2026, 11, 30))).id
+    now = directory.work_calendar.add_working_days(wib(2026, 11, 30), 3) + timedelta(hours=1)
+    detach = _cancel_first_transaction_as_conflicting(lapor.reports.client, times=1)
+    try:
+        # When the checker runs
+        summary = sla.run_sla_check(
+            reports=lapor.reports, directory=directory, now=now, shards=8, time_left_ms=lambda: 60_000
+        )
+    finally:
+        detach()
+    # Then the write was simply tried again, and the step taken
+    assert (summary.conflicts, summary.escalated["level_1"]) == (0, 1)
+    assert len(lapor.get(report_id).escalations) == 1
+
+
+def _cancel_first_transaction_as_conflicting(client: Any, *, times: int) -> Callable[[], None]:
+    """The first ``times`` TransactWriteItems on ``client`` are cancelled as DynamoDB cancels a write that
+    meets another transaction in flight on the same item (reason ``TransactionConflict``); moto never does."""
     from botocore.awsrequest import AWSResponse
 
     calls = {"n": 0}
 
     def cancel(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         calls["n"] += 1
-        if calls["n"] > 1:
+        if calls["n"] > times:
             return None
         message = "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]"
         return AWSResponse("https://dynamodb.ap-southeast-3.amazonaws.com/", 400, {}, None), {
@@ -580,12 +598,12 @@ def _cancel_first_transaction_as_conflicting(client: Any) -> Callable[[], None]:
 
 def test_transaction_conflict_with_an_overlapping_run_is_a_conflict_not_a_crash(lapor: Lapor):
     # Regression: this cancellation used to escape as TransactionCanceledException and abort the run.
-    # Given three reports whose verify level 1 is due, and a first write that DynamoDB cancels because
-    # another run's transaction on the same report is in flight
+    # Given three reports whose verify level 1 is due, and a first write that DynamoDB cancels, on
+    # every retry, because another run's transaction on the same report is in flight
     directory = lapor.directory
     ids = [lapor.put(dispatched_at(directory, wib(2026, 11, 30))).id for _ in range(3)]
     now = directory.work_calendar.add_working_days(wib(2026, 11, 30), 3) + timedelta(hours=1)
-    detach = _cancel_first_transaction_as_conflicting(lapor.reports.client)
+    detach = _cancel_first_transaction_as_conflicting(lapor.reports.client, times=TRANSACTION_ATTEMPTS)
 
     def run() -> sla.SlaSummary:
         return sla.run_sla_check(

@@ -29,7 +29,16 @@ def users(client, pool_id):
 def pool():
     with mock_aws():
         client = boto3.client("cognito-idp", region_name="ap-southeast-3")
-        yield client, create_user_pool(client, name="lapor-test-officials", region="ap-southeast-3").pool_id
+        yield (
+            client,
+            create_user_pool(
+                client,
+                name="lapor-test-officials",
+                region="ap-southeast-3",
+                endpoint="https://cognito.test",
+                mfa=False,
+            ).pool_id,
+        )
 
 
 def test_sync_creates_updates_and_disables(pool):
@@ -74,5 +83,5 @@ def test_cli_syncs_by_pool_id(pool, capsys):
     client, pool_id = pool
     code = main(["sync-officials", str(TEST_DIRECTORY), "--user-pool-id", pool_id, "--no-invite"])
     assert code == 0
-    assert "created   19" in capsys.readouterr().out
-    assert len(users(client, pool_id)) == 19
+    assert "created   20" in capsys.readouterr().out
+    assert len(users(client, pool_id)) == 20

@@ -12,6 +12,7 @@ from lapor.adapters.aggregates import AggregateStore
 from lapor.adapters.bucket import DataBucket
 from lapor.adapters.channels import SesEmailSender, SnsSmsSender
 from lapor.adapters.directory_cache import DirectoryCache
+from lapor.adapters.identity import MfaDirectory, TokenVerifier, UserPool
 from lapor.adapters.outbox import NotifyQueue
 from lapor.adapters.repository import DirectoryStore, ReportRepository
 from lapor.adapters.uploads import UploadStore
@@ -86,6 +87,29 @@ class Services:
         """The reporters' attachments bucket, when this deployment has one."""
         bucket = self.settings.uploads_bucket
         return UploadStore(bucket) if bucket else None
+
+    @cached_property
+    def user_pool(self) -> UserPool | None:
+        """The officials' user pool, when this function is configured with one."""
+        settings = self.settings
+        if not settings.user_pool_id or not settings.user_pool_client_id:
+            return None
+        return UserPool(
+            pool_id=settings.user_pool_id,
+            client_id=settings.user_pool_client_id,
+            region=settings.region,
+            endpoint=settings.cognito_endpoint,
+        )
+
+    @cached_property
+    def token_verifier(self) -> TokenVerifier | None:
+        """Verifies officials' ID tokens on routes the API Gateway authorizer does not guard."""
+        return TokenVerifier(self.user_pool) if self.user_pool else None
+
+    @cached_property
+    def mfa_directory(self) -> MfaDirectory | None:
+        """Reads officials' TOTP enrolment from the pool."""
+        return MfaDirectory(self.settings.user_pool_id) if self.settings.user_pool_id else None
 
     def directory(self) -> Directory:
         """The current directory."""

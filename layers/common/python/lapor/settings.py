@@ -29,6 +29,9 @@ ENVIRONMENT = {
     "LAPOR_IDEMPOTENCY_TTL_SECONDS": "idempotency_ttl_seconds",
     "LAPOR_MAX_BODY_BYTES": "max_body_bytes",
     "LAPOR_USER_POOL_ID": "user_pool_id",
+    "LAPOR_USER_POOL_CLIENT_ID": "user_pool_client_id",
+    "LAPOR_COGNITO_ENDPOINT": "cognito_endpoint",
+    "LAPOR_MFA_REQUIRED": "mfa_required",
     "LAPOR_CORS_ORIGINS": "cors_origins",
     "LAPOR_SLA_ALLOW_FUTURE_NOW": "sla_allow_future_now",
     "LAPOR_UPLOADS_BUCKET": "uploads_bucket",
@@ -65,6 +68,12 @@ class Settings(BaseModel):
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     user_pool_id: str | None = None
+    # The officials' page signs in with this app client; the API checks its tokens' audience.
+    user_pool_client_id: str | None = None
+    # Cognito's API endpoint, when not the region's public one (the local stack's moto).
+    cognito_endpoint: str | None = None
+    # Admins, supervisors and the national admin must have TOTP enrolled to use the officials' API.
+    mfa_required: bool = False
     cors_origins: str = ""
     # Only the local stack may run the SLA checker "in the future": deployed, a typo would escalate
     # and auto-close reports early, which cannot be undone.

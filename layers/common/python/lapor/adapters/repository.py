@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,12 +16,16 @@ from typing import Any
 from lapor.adapters.aws import client as aws_client
 from lapor.adapters.schema import (
     DUE_INDEX,
-    INBOX_INDEX,
     PERIOD_INDEX,
     SMS_INDEX,
     SMS_MESSAGE_ATTRIBUTE,
     UNDELIVERED_INDEX,
+    WORK_CREATED_INDEX,
+    WORK_DUE_INDEX,
+    WORK_INDEX,
+    WORK_STATUS_INDEX,
 )
+from lapor.domain.inbox import Entry, InboxQuery, Sort, count_changes, entries_of
 from lapor.domain.messages import Notification
 from lapor.domain.models import Report, TimelineEvent
 from lapor.domain.workdays import WIB, utc_iso
@@ -31,6 +36,13 @@ REPORT_SK = "REPORT"
 OUTBOX_FLAG = "has_outbox"
 OUTBOX_FLAG_VALUE = "yes"
 EVENT_PREFIX = "EVENT#"
+INBOX_PREFIX = "INBOX#"
+COUNT_PREFIX = "COUNT#"
+# Queries with a filter read at most this many pages of this many entries per inbox call, so a
+# call's cost never grows with the inbox; a short page then carries a cursor to read on.
+FILTERED_PAGES = 3
+FILTERED_PAGE_ITEMS = 200
+TRANSACTION_ATTEMPTS = 3
 FEEDBACK_LINK_PREFIX = "FEEDBACK#"
 # The report's pending-messages item: every message queued since the last re-drive check, until the
 # check finds each of them sent or failed for good (see lapor.app.redrive).
@@ -48,6 +60,10 @@ class WriteContention(Exception):
 
 class KeyAlreadyUsed(Exception):
     """The Idempotency-Key written with a new report already has an unexpired record."""
+
+
+class CursorInvalid(ValueError):
+    """An inbox cursor that this inbox query did not hand out."""
 
 
 @dataclass(frozen=True)
@@ -134,10 +150,21 @@ class PendingMessages:
 
 @dataclass(frozen=True)
 class InboxPage:
-    """One page of an agency's inbox and the cursor of the next one."""
+    """One page of inbox entries (plain values) and the key to read on from, if there may be more."""
 
-    reports: list[Report]
+    entries: list[dict[str, Any]]
     next_key: dict[str, Any] | None
+    requests: int  # DynamoDB requests this page took
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message's delivery marker: which notification, which channel, and how it ended."""
+
+    notification_id: str
+    channel: str
+    state: str  # sending | sent | failed
+    at: datetime
 
 
 class ReportRepository:
@@ -163,6 +190,7 @@ class ReportRepository:
         report: Report,
         *,
         expected_version: int | None,
+        previous: Report | None = None,
         events: Iterable[TimelineEvent] = (),
         load_changes: Mapping[tuple[str, str], int] | None = None,
         outbox: Sequence[Notification] = (),
@@ -178,7 +206,12 @@ class ReportRepository:
         ``idempotency`` is written with the report, so a key and its report exist together or not at
         all (KeyAlreadyUsed when the key has an unexpired record). The outbox's messages are also
         appended to the report's pending-messages item, which the re-drive checks later.
+        ``previous`` is the report as read before this change (required with ``expected_version``): the
+        inbox entries and per-scope counters are brought from its state to the new one in the same
+        transaction, so an inbox never lists a report in a state it is not in.
         """
+        if expected_version is not None and (previous is None or previous.version != expected_version):
+            raise ValueError("save an update with previous=<the report as read>, at expected_version")
         stored = report.model_copy(
             update={
                 "version": report.version + 1 if expected_version is not None else 1,
@@ -197,6 +230,7 @@ class ReportRepository:
         for (agency, official), delta in (load_changes or {}).items():
             if delta:
                 items.append({"Update": self._load_update(agency, official, delta)})
+        items += self._inbox_writes(previous, stored)
         if stored.outbox:
             items.append({"Update": self._pending_append(stored)})
         key_index = None
@@ -359,19 +393,75 @@ class ReportRepository:
         )
 
     def _transact(self, items: list[dict[str, Any]], *, key_index: int | None = None) -> None:
-        try:
-            self.client.transact_write_items(TransactItems=items)
-        except self.client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons") or []
-            codes = {reason.get("Code") for reason in reasons}
-            if key_index is not None and key_index < len(reasons):
-                if reasons[key_index].get("Code") == "ConditionalCheckFailed":
-                    raise KeyAlreadyUsed("the Idempotency-Key already has a record") from None
-            if "ConditionalCheckFailed" in codes:
-                raise ConcurrentUpdate("report changed since it was read") from None
-            if "TransactionConflict" in codes:
-                raise WriteContention("a concurrent transaction touched the same report") from None
-            raise
+        # A cancelled transaction wrote nothing, and a conflict with another transaction on a shared
+        # item (a counter) says nothing about our conditions: try again a couple of times first.
+        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+            try:
+                self.client.transact_write_items(TransactItems=items)
+                return
+            except self.client.exceptions.TransactionCanceledException as error:
+                reasons = error.response.get("CancellationReasons") or []
+                codes = {reason.get("Code") for reason in reasons}
+                if key_index is not None and key_index < len(reasons):
+                    if reasons[key_index].get("Code") == "ConditionalCheckFailed":
+                        raise KeyAlreadyUsed("the Idempotency-Key already has a record") from None
+                if "ConditionalCheckFailed" in codes:
+                    raise ConcurrentUpdate("report changed since it was read") from None
+                if "TransactionConflict" in codes:
+                    if attempt < TRANSACTION_ATTEMPTS:
+                        time.sleep(0.02 * attempt + secrets.randbelow(20) / 1000)
+                        continue
+                    raise WriteContention("a concurrent transaction touched the same report") from None
+                raise
+
+    def _inbox_writes(self, before: Report | None, after: Report) -> list[dict[str, Any]]:
+        """Puts and deletes of the report's inbox entries, and its scopes' counter updates."""
+        old = entries_of(before) if before is not None else {}
+        new = entries_of(after)
+        writes: list[dict[str, Any]] = []
+        for key in sorted(old.keys() - new.keys()):
+            writes.append({"Delete": {"TableName": self.table, "Key": self._entry_key(after.id, key)}})
+        for key, entry in new.items():
+            if old.get(key) != entry:
+                writes.append({"Put": {"TableName": self.table, "Item": self._entry_item(entry)}})
+        for (key, status), delta in sorted(count_changes(before, after).items()):
+            writes.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": {"pk": {"S": COUNT_PREFIX + key}, "sk": {"S": status}},
+                        "UpdateExpression": "ADD n :delta",
+                        "ExpressionAttributeValues": {":delta": {"N": str(delta)}},
+                    }
+                }
+            )
+        return writes
+
+    @staticmethod
+    def _entry_key(report_id: str, key: str) -> dict[str, Any]:
+        return {"pk": {"S": report_pk(report_id)}, "sk": {"S": INBOX_PREFIX + key}}
+
+    def _entry_item(self, entry: Entry) -> dict[str, Any]:
+        deadline = entry.deadline
+        values: dict[str, Any] = {
+            "wk": entry.key,
+            "ws": entry.status_key,
+            "wd": entry.due_sort,
+            "wc": entry.created_sort,
+            "wo": entry.deadline_key,
+            "id": entry.report_id,
+            "title": entry.title,
+            "q": entry.search,
+            "status": entry.status,
+            "category": entry.category,
+            "track": entry.track,
+            "agency": entry.agency,
+            "assignee": entry.assignee,
+            "created_at": utc_iso(entry.created_at),
+            "next_stage": deadline.stage if deadline else None,
+            "next_at": utc_iso(deadline.at) if deadline else None,
+        }
+        return self._entry_key(entry.report_id, entry.key) | to_item(values)
 
     def _report_item(self, report: Report) -> dict[str, Any]:
         values = report.model_dump(mode="json")
@@ -379,9 +469,6 @@ class ReportRepository:
             pk=report_pk(report.id), sk=REPORT_SK, period=report.created_at.astimezone(WIB).strftime("%Y-%m")
         )
         values["period_sk"] = report.id
-        if report.agency:
-            values["inbox_pk"] = report.agency
-            values["inbox_sk"] = f"{utc_iso(report.created_at)}#{report.id}"
         if report.outbox:
             # A scalar flag the stream filter can match: list contents are not filterable.
             values[OUTBOX_FLAG] = OUTBOX_FLAG_VALUE
@@ -526,24 +613,38 @@ class ReportRepository:
 
     def get_with_timeline(self, report_id: str) -> tuple[Report, list[TimelineEvent]] | None:
         """The report and its timeline, oldest first, in one Query of its partition."""
+        found = self.get_with_history(report_id)
+        return (found[0], found[1]) if found else None
+
+    def get_with_history(self, report_id: str) -> tuple[Report, list[TimelineEvent], list[Delivery]] | None:
+        """The report, its timeline (oldest first) and its messages' delivery markers: one Query."""
         report: Report | None = None
         events: list[TimelineEvent] = []
+        deliveries: list[Delivery] = []
         for item in self._query_all(
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": {"S": report_pk(report_id)}},
             ConsistentRead=True,
         ):
-            values = from_item(item)
-            if values["sk"] == REPORT_SK:
-                report = report_from_image(values)
-            elif values["sk"].startswith(EVENT_PREFIX):
+            sk = item["sk"]["S"]
+            if sk == REPORT_SK:
+                report = report_from_image(from_item(item))
+            elif sk.startswith(EVENT_PREFIX):
+                values = from_item(item)
                 events.append(
                     TimelineEvent.model_validate(
                         {k: v for k, v in values.items() if k in TimelineEvent.model_fields}
                     )
                 )
-        return (report, events) if report else None
+            elif sk.startswith(SENT_PREFIX) and "#" in sk.removeprefix(SENT_PREFIX):
+                notification_id, channel = sk.removeprefix(SENT_PREFIX).rsplit("#", 1)
+                stamp = (item.get("finished_at") or item.get("claimed_at") or {}).get("S")
+                if stamp:
+                    deliveries.append(
+                        Delivery(notification_id, channel, item["state"]["S"], _parse_utc(stamp))
+                    )
+        return (report, events, deliveries) if report else None
 
     def loads(self, agency: str) -> dict[str, int]:
         """Open-report counts of an agency's officials (one Query; missing officials count 0)."""
@@ -558,27 +659,88 @@ class ReportRepository:
             )
         }
 
+    # ---- officials' inboxes ---------------------------------------------------------------------
+
     def inbox(
-        self, agency: str, *, limit: int, start_key: dict[str, Any] | None = None, status: str | None = None
+        self, query: InboxQuery, *, now: datetime, start_key: dict[str, Any] | None = None
     ) -> InboxPage:
-        """An agency's reports, newest first, optionally of one status."""
+        """One page of a scope's inbox: a Query on the index that answers ``query`` (never a Scan).
+
+        Scope, one status, overdue and the order are key conditions, so the page costs one request
+        whatever the inbox's size. Several statuses, category, track and title words are filters: the
+        call then reads at most FILTERED_PAGES pages and may return a short page with a cursor.
+        CursorInvalid when ``start_key`` is not a key this query could have handed out.
+        """
+        plan = _InboxPlan.of(query, now)
+        if start_key is not None:
+            plan.check_cursor(start_key)
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "IndexName": INBOX_INDEX,
-            "KeyConditionExpression": "inbox_pk = :agency",
-            "ExpressionAttributeValues": {":agency": {"S": agency}},
-            "ScanIndexForward": False,
-            "Limit": limit,
+            "IndexName": plan.index,
+            "KeyConditionExpression": plan.key_condition,
+            "ExpressionAttributeValues": dict(plan.values),
+            "ScanIndexForward": plan.forward,
         }
-        if status:
-            kwargs["FilterExpression"] = "#status = :status"
-            kwargs["ExpressionAttributeNames"] = {"#status": "status"}
-            kwargs["ExpressionAttributeValues"][":status"] = {"S": status}
-        if start_key:
-            kwargs["ExclusiveStartKey"] = start_key
-        response = self.client.query(**kwargs)
-        reports = [report_from_image(from_item(item)) for item in response.get("Items", [])]
-        return InboxPage(reports, response.get("LastEvaluatedKey"))
+        if plan.filters:
+            kwargs["FilterExpression"] = " AND ".join(plan.filters)
+        if plan.names:
+            kwargs["ExpressionAttributeNames"] = dict(plan.names)
+        wanted = query.limit + 1  # one more than a page tells whether another page exists
+        kwargs["Limit"] = FILTERED_PAGE_ITEMS if plan.filters else wanted
+        budget = FILTERED_PAGES if plan.filters else 1
+        items: list[dict[str, Any]] = []
+        last_key = start_key
+        requests = 0
+        while True:
+            if last_key:
+                kwargs["ExclusiveStartKey"] = last_key
+            response = self.client.query(**kwargs)
+            requests += 1
+            items += response.get("Items", [])
+            last_key = response.get("LastEvaluatedKey")
+            if len(items) >= wanted or not last_key or requests >= budget:
+                break
+        if len(items) > query.limit:
+            items = items[: query.limit]
+            next_key: dict[str, Any] | None = plan.key_of(items[-1])
+        else:
+            next_key = last_key
+        return InboxPage([from_item(item) for item in items], next_key, requests)
+
+    def inbox_entry(self, report_id: str, key: str) -> dict[str, Any] | None:
+        """The report's entry in one scope's inbox, or None when the scope does not list it."""
+        item = self.client.get_item(TableName=self.table, Key=self._entry_key(report_id, key)).get("Item")
+        return from_item(item) if item else None
+
+    def inbox_counts(self, key: str) -> dict[str, int]:
+        """Reports of one scope per status (one Query of its counters)."""
+        counts: dict[str, int] = {}
+        for item in self._query_all(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": COUNT_PREFIX + key}},
+        ):
+            number = int(item.get("n", {"N": "0"})["N"])
+            if number > 0:
+                counts[item["sk"]["S"]] = number
+        return counts
+
+    def overdue_count(self, key: str, now: datetime) -> int:
+        """Reports of one scope whose current deadline has passed: a COUNT on the keys-only index."""
+        total = 0
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": WORK_DUE_INDEX,
+            "KeyConditionExpression": "wk = :k AND wo < :now",
+            "ExpressionAttributeValues": {":k": {"S": key}, ":now": {"S": utc_iso(now)}},
+            "Select": "COUNT",
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            total += int(response.get("Count", 0))
+            if "LastEvaluatedKey" not in response:
+                return total
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def due_keys(
         self, shard: int, now: datetime, *, start_key: dict[str, Any] | None = None, limit: int = 100
@@ -643,6 +805,99 @@ class ReportRepository:
             if "LastEvaluatedKey" not in response:
                 return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+@dataclass(frozen=True)
+class _InboxPlan:
+    """Which index, key condition and filters answer an inbox query."""
+
+    index: str
+    partition: tuple[str, str]  # attribute, value
+    sort_attribute: str
+    key_condition: str
+    values: tuple[tuple[str, Any], ...]
+    filters: tuple[str, ...]
+    names: tuple[tuple[str, str], ...]
+    forward: bool
+
+    @classmethod
+    def of(cls, query: InboxQuery, now: datetime) -> _InboxPlan:
+        values: dict[str, Any] = {}
+        filters: list[str] = []
+        names: dict[str, str] = {}
+        statuses = tuple(dict.fromkeys(query.statuses))
+        now_iso = {"S": utc_iso(now)}
+        if query.sort == Sort.DEADLINE:
+            if len(statuses) == 1:
+                index, partition = WORK_STATUS_INDEX, ("ws", f"{query.key}#{statuses[0]}")
+                statuses = ()
+            else:
+                index, partition = WORK_INDEX, ("wk", query.key)
+            sort_attribute, forward = "wd", True
+            condition = f"{partition[0]} = :p"
+            if query.overdue:
+                # "~" (no deadline) sorts after every instant, so finished reports never match.
+                condition += " AND wd < :now"
+                values[":now"] = now_iso
+        else:
+            index, partition = WORK_CREATED_INDEX, ("wk", query.key)
+            sort_attribute, forward = "wc", query.sort == Sort.CREATED
+            condition = "wk = :p"
+            if query.overdue:
+                filters.append("wo < :now")
+                values[":now"] = now_iso
+        values[":p"] = {"S": partition[1]}
+        if statuses:
+            names["#status"] = "status"
+            placeholders = []
+            for i, status in enumerate(statuses):
+                values[f":s{i}"] = {"S": status}
+                placeholders.append(f":s{i}")
+            filters.append(f"#status IN ({', '.join(placeholders)})")
+        if query.category:
+            filters.append("category = :category")
+            values[":category"] = {"S": query.category}
+        if query.track:
+            filters.append("track = :track")
+            values[":track"] = {"S": query.track}
+        for i, word in enumerate(query.words):
+            filters.append(f"contains(q, :w{i})")
+            values[f":w{i}"] = {"S": word}
+        return cls(
+            index=index,
+            partition=partition,
+            sort_attribute=sort_attribute,
+            key_condition=condition,
+            values=tuple(values.items()),
+            filters=tuple(filters),
+            names=tuple(names.items()),
+            forward=forward,
+        )
+
+    @property
+    def key_attributes(self) -> tuple[str, ...]:
+        """The attributes of a start key on this index: the table's keys and the index's."""
+        return ("pk", "sk", self.partition[0], self.sort_attribute)
+
+    def key_of(self, item: dict[str, Any]) -> dict[str, Any]:
+        """The start key that continues after ``item`` (a raw item of this index)."""
+        return {name: item[name] for name in self.key_attributes}
+
+    def check_cursor(self, key: dict[str, Any]) -> None:
+        """CursorInvalid unless ``key`` is a start key of this very query's partition and index."""
+        if set(key) != set(self.key_attributes):
+            raise CursorInvalid("cursor of another inbox query")
+        for value in key.values():
+            if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str):
+                raise CursorInvalid("cursor of another inbox query")
+        if key[self.partition[0]]["S"] != self.partition[1]:
+            raise CursorInvalid("cursor of another inbox")
+        if not key["pk"]["S"].startswith("REPORT#") or not key["sk"]["S"].startswith(INBOX_PREFIX):
+            raise CursorInvalid("cursor of another inbox query")
+
+
+def _parse_utc(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 class DirectoryStore:

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from lapor.adapters.repository import ReportRepository
 from lapor.adapters.uploads import UploadStore, expiry
-from lapor.app.workflow import Caller, load_report
+from lapor.app.workflow import load_report
 from lapor.domain.attachments import (
     ALLOWED_TYPES,
     IMAGE_TYPES,
@@ -29,6 +29,7 @@ from lapor.domain.attachments import (
 )
 from lapor.domain.errors import Forbidden, InvalidInput
 from lapor.domain.models import Attachment, AttachmentView, Report, UploadRequest, UploadTicket
+from lapor.domain.roles import Caller, may_read
 from lapor.observability import logger
 
 UPLOAD_SECONDS = 15 * 60  # how long a presigned POST stays valid
@@ -148,6 +149,6 @@ def attachments_for_official(
 ) -> list[AttachmentView]:
     """``GET /reports/{id}/attachments``: a report's files for an official who may read it."""
     report = load_report(report_id, reports)
-    if not caller.may_act_on(report):
+    if not may_read(caller, report):
         raise Forbidden("other_agency")
     return official_attachments(report, store=store, now=now)

@@ -52,11 +52,13 @@ def dispatch_report(
         actor=SYSTEM,
         agency=assignment.agency,
         note=_dispatch_note(assignment, directory, report.language),
+        recipients=[assignment.official],
     )
     try:
         stored = reports.save(
             routed,
             expected_version=report.version,
+            previous=report,
             events=[event],
             load_changes={(assignment.agency, assignment.official): 1},
             outbox=dispatch_notifications(routed, directory, triage=assignment.triage),
@@ -88,6 +90,8 @@ def assign(report: Report, assignment: Assignment, *, directory: Directory, now:
             "deadlines": Deadlines(
                 verify_by=calendar.add_working_days(now, track.verify_days), resolve_by=resolve_by
             ),
+            # The track's coordinating agencies get a copy, and read the report from their "copies".
+            "copied_to": [*report.copied_to, *(a for a in assignment.cc if a not in report.copied_to)],
         }
     )
     return with_next_due(routed, calendar)

@@ -150,23 +150,32 @@ def public_report(
     if found is None:
         raise NotFound("report_not_found", code=report_id)
     report, events = found
-    agency = directory.agencies_by_code.get(report.agency or "")
     return PublicReport(
-        id=report.id,
-        kind=report.kind,
-        status=report.status,
-        category=report.category,
-        track=report.track,
-        agency=AgencyRef(code=agency.code, name=agency.name) if agency else None,
-        created_at=_wib(report.created_at),
-        updated_at=_wib(report.updated_at),
-        deadlines=Deadlines(**{name: _wib(value) for name, value in report.deadlines.model_dump().items()}),
+        **shared_view(report, directory),
         timeline=[entry for entry in map(_public_entry, events) if entry is not None],
         title=None if report.confidential else report.title,
         description=None if report.confidential else report.description,
         region=None if report.confidential else region_ref(report.region, regions),
-        attachments_count=len(report.attachments),
     )
+
+
+def shared_view(report: Report, directory: Directory) -> dict[str, Any]:
+    """The fields the public and the official views share: identity, state, agency, times in WIB."""
+    agency = directory.agencies_by_code.get(report.agency or "")
+    return {
+        "id": report.id,
+        "kind": report.kind,
+        "status": report.status,
+        "category": report.category,
+        "track": report.track,
+        "agency": AgencyRef(code=agency.code, name=agency.name) if agency else None,
+        "created_at": _wib(report.created_at),
+        "updated_at": _wib(report.updated_at),
+        "deadlines": Deadlines(
+            **{name: _wib(value) for name, value in report.deadlines.model_dump().items()}
+        ),
+        "attachments_count": len(report.attachments),
+    }
 
 
 ESCALATION_PREFIX = "escalate_"

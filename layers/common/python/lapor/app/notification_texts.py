@@ -42,7 +42,9 @@ class Phrases:
     sms_deadline: dict[str, str]
     sms_deadline_missed: str
     sms_note: str
+    sms_reason: str
     note_official: str
+    note_reason: str
     note: str
     completed_hint: str  # names the accept and reopen buttons
     receipt_hint: str  # in the acknowledgment: keep the receipt
@@ -108,7 +110,9 @@ PHRASES: dict[Language, Phrases] = {
         },
         sms_deadline_missed="Batas waktu {when}.",
         sms_note="Catatan: ",
+        sms_reason="Alasan: ",
         note_official="Catatan petugas",
+        note_reason="Alasan pelapor membuka kembali",
         note="Catatan",
         completed_hint=(
             "Bila masalah Anda sudah selesai, pilih tombol “{accept}”; bila belum, pilih “{reopen}”. "
@@ -180,7 +184,9 @@ PHRASES: dict[Language, Phrases] = {
         },
         sms_deadline_missed="Deadline was {when}.",
         sms_note="Note: ",
+        sms_reason="Reason: ",
         note_official="Note from the official",
+        note_reason="The reporter's reason for reopening",
         note="Note",
         completed_hint=(
             "If your problem is solved, choose “{accept}”; if it is not, choose “{reopen}”. Both "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -178,19 +178,7 @@ def deliver(
             continue
         except PermanentDeliveryError as error:
             reports.finish_delivery(report.id, marker, state="failed", provider_id=None, now=now)
-            reports.add_event(
-                report.id,
-                undeliverable_event(
-                    report,
-                    now,
-                    undeliverable_note(
-                        recipient=notification.recipient,
-                        event=notification.event.value,
-                        channel=delivery.channel,
-                        code=error.code,
-                    ),
-                ),
-            )
+            reports.add_event(report.id, _undeliverable(notification, delivery, report, now, error.code))
             outcome.failed.append(delivery.channel)
             if isinstance(error, ConfigurationDeliveryError):
                 outcome.misconfigured.append(delivery.channel)
@@ -265,7 +253,10 @@ def _record_unaddressable(
         return
     reports.finish_delivery(report.id, marker, state="failed", provider_id=None, now=now)
     note = f"{notification.event.value} to {notification.recipient} undeliverable (not in the directory)"
-    reports.add_event(report.id, undeliverable_event(report, now, note))
+    event = undeliverable_event(
+        report, now, note, recipients=[notification.recipient], message=notification.event.value
+    )
+    reports.add_event(report.id, event)
 
 
 def undeliverable_note(*, recipient: str, event: str, channel: str, code: str | None) -> str:
@@ -277,10 +268,49 @@ def undeliverable_note(*, recipient: str, event: str, channel: str, code: str | 
     return f"{channel} to {who} for {event} undeliverable ({code or 'rejected'})"
 
 
-def undeliverable_event(report: Report, now: datetime, note: str) -> TimelineEvent:
-    """An internal timeline entry: a message that did not, or will not, reach its recipient."""
+def _undeliverable(
+    notification: Notification, delivery: Delivery, report: Report, now: datetime, code: str | None
+) -> TimelineEvent:
+    note = undeliverable_note(
+        recipient=notification.recipient, event=notification.event.value, channel=delivery.channel, code=code
+    )
+    return undeliverable_event(
+        report,
+        now,
+        note,
+        recipients=[notification.recipient],
+        channel=delivery.channel,
+        message=notification.event.value,
+        code=code or "rejected",
+    )
+
+
+def undeliverable_event(
+    report: Report,
+    now: datetime,
+    note: str,
+    *,
+    recipients: Sequence[str] = (),
+    channel: str | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> TimelineEvent:
+    """An internal timeline entry: a message that did not, or will not, reach its recipient.
+
+    ``recipients``, ``channel``, ``message`` (the event) and ``code`` let the officials' view say it
+    in the reader's language; ``note`` says it for operators reading the table.
+    """
     return TimelineEvent(
-        at=now, status=report.status, action="undeliverable", actor="system", note=note, public=False
+        at=now,
+        status=report.status,
+        action="undeliverable",
+        actor="system",
+        note=note,
+        public=False,
+        recipients=list(recipients),
+        channel=channel,
+        message=message,
+        code=code,
     )
 
 

@@ -28,7 +28,7 @@ from lapor.domain.directory import Directory
 from lapor.domain.lifecycle import Status
 from lapor.domain.messages import Event, Notification, RenderedEmail
 from lapor.domain.models import Language, Report
-from lapor.domain.redaction import reporter_redactor
+from lapor.domain.redaction import redactor
 from lapor.domain.workdays import WIB
 
 __all__ = [
@@ -173,7 +173,8 @@ class _Rule:
 
 
 _RULES: dict[Event, _Rule] = {
-    Event.ASSIGNED: _Rule(due=("verify_by",), show_reporter=True),
+    # A first assignment waits on verification; a report handed over later on its current deadline.
+    Event.ASSIGNED: _Rule(due=("verify_by", "follow_up_by", "resolve_by"), show_reporter=True),
     Event.CC: _Rule(due=("verify_by",)),
     Event.TRIAGE: _Rule(due=("verify_by",), show_reporter=True),
     Event.RECEIVED: _Rule(due=("verify_by",)),
@@ -199,8 +200,6 @@ _STAGE_DEADLINE = {"verify": "verify_by", "follow_up": "follow_up_by", "resolve"
 # --------------------------------------------------------------------------------------------------
 # Context: every value a message may show, already redacted
 # --------------------------------------------------------------------------------------------------
-
-# What people type between digit groups of a phone number.
 
 
 @dataclass(frozen=True)
@@ -290,7 +289,7 @@ def _context(
     lang: Language = language or (report.language if to_reporter else OFFICIALS_LANGUAGE)
     phrases = PHRASES[lang]
     rule = _RULES[notification.event]
-    redact = reporter_redactor(report, phrases.hidden)
+    redact = redactor(report, phrases.hidden)
 
     category = directory.categories_by_code.get(report.category or "")
     agency = directory.agency_name(report.agency) or report.agency
@@ -457,7 +456,9 @@ def render_email(
         "greeting": ctx.greeting,
         "paragraphs": paragraphs,
         "details": details,
-        "note_label": p.note_official if notification.event == Event.STATUS else p.note,
+        "note_label": {Event.STATUS: p.note_official, Event.REOPENED: p.note_reason}.get(
+            notification.event, p.note
+        ),
         "note": ctx.note,
         "buttons": buttons,
         "footer": p.footer,
@@ -516,10 +517,11 @@ def render_sms(
     text = text[:SMS_LIMIT]  # a safety net only: no template comes close
 
     if ctx.note:
-        room = SMS_LIMIT - len(text) - 1 - len(p.sms_note)
+        label = p.sms_reason if notification.event == Event.REOPENED else p.sms_note
+        room = SMS_LIMIT - len(text) - 1 - len(label)
         note = _truncate(gsm7(ctx.note), room, minimum=8)
         if note:
-            text = f"{text} {p.sms_note}{note}"
+            text = f"{text} {label}{note}"
     # Inner double quotes become single ones so the title's own quotes do not close ours.
     title = "" if to_reporter and report.confidential else gsm7(ctx.title).replace('"', "'")
     if title:

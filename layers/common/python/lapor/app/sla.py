@@ -13,6 +13,7 @@ from lapor.domain.directory import OMBUDSMAN, Directory, Role
 from lapor.domain.lifecycle import Action, Status, next_status
 from lapor.domain.messages import REPORTER, Event, Notification
 from lapor.domain.models import Deadlines, Report, TimelineEvent
+from lapor.domain.roles import OVERSIGHT_AGENCIES
 
 SYSTEM = "system"
 PAGE_SIZE = 100
@@ -90,6 +91,7 @@ def _check(
         reports.save(
             updated,
             expected_version=report.version,
+            previous=report,
             events=events,
             load_changes=load_changes,
             outbox=messages,
@@ -132,8 +134,18 @@ def apply_step(
             messages.append(Notification.for_(report.id, Event.STATUS, REPORTER, stage=Status.CLOSED.value))
         return closed, event, messages
 
-    escalated = report.model_copy(update={"escalations": [*report.escalations, step.key], "updated_at": now})
     event_kind, recipients = _escalation_recipients(report, step, directory)
+    # Officials of oversight bodies read escalations as their agency; anyone else personally.
+    oversight = [directory.officials_by_id[o].agency for o in recipients if _oversight(o, directory)]
+    personal = [o for o in recipients if not _oversight(o, directory)]
+    escalated = report.model_copy(
+        update={
+            "escalations": [*report.escalations, step.key],
+            "escalated_to": _unique([*report.escalated_to, *personal]),
+            "escalated_agencies": _unique([*report.escalated_agencies, *oversight]),
+            "updated_at": now,
+        }
+    )
     cycle = int(step.deadline.strftime("%Y%m%d"))
     messages = [
         Notification.for_(report.id, event_kind, official, stage=step.stage, seq=cycle)
@@ -147,6 +159,7 @@ def apply_step(
         actor=SYSTEM,
         note=note,
         public=False,
+        recipients=recipients,
     )
     return escalated, event, messages
 
@@ -167,6 +180,11 @@ def _escalation_recipients(report: Report, step: Step, directory: Directory) -> 
     people = [supervisor.id] if supervisor and supervisor.active else []
     people.append(directory.national_admin)
     return Event.ESCALATION_2, _unique(people)
+
+
+def _oversight(official_id: str, directory: Directory) -> bool:
+    official = directory.officials_by_id.get(official_id)
+    return official is not None and official.agency in OVERSIGHT_AGENCIES
 
 
 def _unique(ids: list[str | None]) -> list[str]:

@@ -1,10 +1,7 @@
-"""Officials' inbox and actions, and the reporter's feedback: every move goes through the state machine."""
+"""Officials' moves and the reporter's feedback: every move goes through the roles table and the state machine."""
 
 from __future__ import annotations
 
-import base64
-import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +9,7 @@ from lapor.adapters.repository import ConcurrentUpdate, ReportRepository, WriteC
 from lapor.app.dispatch import dispatch_notifications
 from lapor.domain.deadlines import REPORTER_REPLY_WORKING_DAYS, with_next_due
 from lapor.domain.directory import Directory
-from lapor.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from lapor.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from lapor.domain.ids import hash_receipt, normalize_report_id, receipt_matches
 from lapor.domain.lifecycle import OPEN_STATUSES, Action, Status, next_status
 from lapor.domain.messages import REPORTER, Event, Notification
@@ -23,58 +20,19 @@ from lapor.domain.models import (
     Feedback,
     FeedbackRequest,
     FollowUp,
-    InboxItem,
-    InboxPageView,
     Report,
-    ReporterView,
     TimelineEvent,
 )
+from lapor.domain.roles import Caller, assignable, caller_of, check_move
 from lapor.domain.routing import choose_official
 from lapor.domain.workdays import WIB
 
 OFFICIAL_ID_CLAIM = "custom:official_id"
-INBOX_PAGE_SIZE = 20
-
-
-@dataclass(frozen=True)
-class Caller:
-    """An authenticated official, as the authorizer's claims and the directory describe them."""
-
-    official_id: str
-    agency: str
-    national_admin: bool
-
-    def may_act_on(self, report: Report) -> bool:
-        """Officials act on their agency's reports; the national admin on any, for triage."""
-        return self.national_admin or report.agency == self.agency
 
 
 def caller_from_claims(claims: dict[str, Any] | None, directory: Directory) -> Caller:
     """The caller named by the authorizer's verified claims; Unauthorized when none or unknown/inactive."""
-    official_id = (claims or {}).get(OFFICIAL_ID_CLAIM)
-    official = directory.officials_by_id.get(official_id or "")
-    if official is None or not official.active:
-        raise Unauthorized("sign_in")
-    return Caller(official.id, official.agency, official.id == directory.national_admin)
-
-
-def inbox(
-    caller: Caller,
-    *,
-    reports: ReportRepository,
-    status: Status | None,
-    cursor: str | None,
-    limit: int = INBOX_PAGE_SIZE,
-) -> InboxPageView:
-    """Reports assigned to the caller's agency, newest first, one page at a time."""
-    start_key = _decode_cursor(cursor, caller.agency) if cursor else None
-    page = reports.inbox(
-        caller.agency, limit=limit, start_key=start_key, status=status.value if status else None
-    )
-    return InboxPageView(
-        items=[_inbox_item(r) for r in page.reports],
-        next_cursor=_encode_cursor(page.next_key) if page.next_key else None,
-    )
+    return caller_of((claims or {}).get(OFFICIAL_ID_CLAIM), directory)
 
 
 def act(
@@ -86,11 +44,10 @@ def act(
     directory: Directory,
     now: datetime,
 ) -> ActionResult:
-    """Apply an official's action: state machine, deadlines, due index, load counters, timeline, messages."""
+    """Apply an official's action: roles (403), state machine (409), deadlines, counters, timeline, messages."""
     report = _load(report_id, reports)
-    if not caller.may_act_on(report):
-        raise Forbidden("other_agency")
     action = Action(request.action)
+    check_move(caller, action, report)
     new_status = next_status(report.status, action)
     note = request.note or None
     if action in (Action.REJECT, Action.RESPOND, Action.COMPLETE) and not note:
@@ -114,6 +71,8 @@ def act(
         }
     elif action == Action.FORWARD:
         return _forward(report, request, caller, reports=reports, directory=directory, now=now)
+    elif action == Action.ASSIGN:
+        return _assign(report, request, caller, reports=reports, directory=directory, now=now)
     elif action == Action.RESPOND:
         updates |= _followed_up(report, now) | {"deadlines": Deadlines(resolve_by=deadlines.resolve_by)}
     elif action == Action.COMPLETE:
@@ -188,8 +147,15 @@ def feedback(
         }
         if report.assignee and report.agency:
             loads = {(report.agency, report.assignee): 1}
+            # The reporter's reason goes to the official (render redacts the reporter's contact in it).
             messages.append(
-                Notification.for_(report.id, Event.REOPENED, report.assignee, seq=report.version + 1)
+                Notification.for_(
+                    report.id,
+                    Event.REOPENED,
+                    report.assignee,
+                    note=request.comment or None,
+                    seq=report.version + 1,
+                )
             )
     updated = with_next_due(report.model_copy(update=updates), calendar)
     note = request.comment if action == Action.REOPEN else None
@@ -212,22 +178,28 @@ def _forward(
         raise InvalidInput("to_agency", "required")
     if target not in directory.agencies_by_code:
         raise InvalidInput("to_agency", "agency_unknown", code=target)
-    if target == report.agency:
+    # A report in triage (with the national admin) may go to the national admin's own agency: its
+    # liaisons then get it by the routing rule. Any other report is already at its own agency.
+    in_triage = report.assignee == directory.national_admin
+    if target == report.agency and not in_triage:
         raise InvalidInput("to_agency", "agency_same")
     official, _ = choose_official(target, directory, reports.loads(target))
+    if target == report.agency and official == report.assignee:
+        raise InvalidInput("to_agency", "agency_no_handler")
     calendar = directory.work_calendar
     track = directory.track_for(report.track)
     # The verify clock restarts at the new agency; the resolve deadline keeps running from submission.
     forwarded = report.model_copy(
         update={
+            "status": Status.DISPATCHED,
             "agency": target,
             "assignee": official,
+            # The new agency verifies afresh: an earlier agency's verification no longer stands.
+            "verified_at": None,
+            "verified_on_time": None,
             "dispatched_at": now,
             "updated_at": now,
             "routing_seq": report.routing_seq + 1,
-            # The new agency verifies anew: figures and the evaluation measure its verification.
-            "verified_at": None,
-            "verified_on_time": None,
             "deadlines": Deadlines(
                 verify_by=calendar.add_working_days(now, track.verify_days),
                 resolve_by=report.deadlines.resolve_by,
@@ -267,8 +239,56 @@ def _forward(
         actor=caller.official_id,
         agency=target,
         note=note,
+        recipients=[official],
     )
     stored = _save(report, forwarded, event, loads, messages, reports)
+    return _result(stored)
+
+
+def _assign(
+    report: Report,
+    request: ActionRequest,
+    caller: Caller,
+    *,
+    reports: ReportRepository,
+    directory: Directory,
+    now: datetime,
+) -> ActionResult:
+    """Hand the report to another active liaison or admin of its agency; status and deadlines stay."""
+    target = (request.to_official or "").strip().lower()
+    if not target:
+        raise InvalidInput("to_official", "required")
+    agency = report.agency or ""
+    if not assignable([target], agency, directory):
+        raise InvalidInput("to_official", "official_not_assignable", agency=agency)
+    if target == report.assignee:
+        raise InvalidInput("to_official", "official_same")
+    assigned = report.model_copy(update={"assignee": target, "updated_at": now})
+    loads: dict[tuple[str, str], int] = {(agency, target): 1}
+    if report.assignee:
+        loads[(agency, report.assignee)] = -1
+    # The new assignee hears of it at once; the version separates repeated assignments to one official.
+    messages = [
+        Notification.for_(
+            report.id,
+            Event.ASSIGNED,
+            target,
+            stage=Action.ASSIGN.value,
+            note=request.note or None,
+            seq=report.version + 1,
+        )
+    ]
+    event = TimelineEvent(
+        at=now,
+        status=report.status,
+        action=Action.ASSIGN.value,
+        actor=caller.official_id,
+        agency=agency,
+        note=request.note or None,
+        public=False,
+        recipients=[target],
+    )
+    stored = _save(report, assigned, event, loads, messages, reports)
     return _result(stored)
 
 
@@ -303,7 +323,12 @@ def _save(
 ) -> Report:
     try:
         return reports.save(
-            after, expected_version=before.version, events=[event], load_changes=loads, outbox=messages
+            after,
+            expected_version=before.version,
+            previous=before,
+            events=[event],
+            load_changes=loads,
+            outbox=messages,
         )
     except (ConcurrentUpdate, WriteContention):
         raise Conflict("concurrent_update") from None
@@ -329,40 +354,3 @@ def _result(report: Report) -> ActionResult:
     return ActionResult(
         id=report.id, status=report.status, updated_at=report.updated_at.astimezone(WIB), deadlines=deadlines
     )
-
-
-def _inbox_item(report: Report) -> InboxItem:
-    reporter = None
-    if report.reporter and not report.anonymous:
-        reporter = ReporterView(**report.reporter.model_dump())
-    return InboxItem(
-        id=report.id,
-        kind=report.kind,
-        status=report.status,
-        title=report.title,
-        description=report.description,
-        category=report.category,
-        track=report.track,
-        region=report.region,
-        assignee=report.assignee,
-        anonymous=report.anonymous,
-        confidential=report.confidential,
-        created_at=report.created_at,
-        updated_at=report.updated_at,
-        deadlines=report.deadlines,
-        reporter=reporter,
-    )
-
-
-def _encode_cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, agency: str) -> dict[str, Any]:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(key, dict) or key.get("inbox_pk", {}).get("S") != agency:
-            raise ValueError("cursor of another inbox")
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidInput("cursor", "cursor_invalid") from None
-    return key

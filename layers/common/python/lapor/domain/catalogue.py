@@ -56,6 +56,14 @@ FIELDS: dict[str, dict[Lang, str]] = {
     "Idempotency-Key": {"id": "Header Idempotency-Key", "en": "The Idempotency-Key header"},
     "Content-Type": {"id": "Header Content-Type", "en": "The Content-Type header"},
     "official_id": {"id": "ID petugas", "en": "Official id"},
+    "to_official": {"id": "Petugas tujuan", "en": "Receiving official"},
+    "agency": {"id": "Instansi", "en": "Agency"},
+    "scope": {"id": "Kotak masuk", "en": "Inbox"},
+    "sort": {"id": "Urutan", "en": "Sort order"},
+    "overdue": {"id": "Pilihan terlambat", "en": "The overdue choice"},
+    "track": {"id": "Jalur penanganan", "en": "Handling track"},
+    "mfa": {"id": "Aplikasi autentikator", "en": "Authenticator app"},
+    "Authorization": {"id": "Header Authorization", "en": "The Authorization header"},
     "token": {"id": "ID token", "en": "ID token"},
 }
 
@@ -78,6 +86,22 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "sign_in": {
         "id": "Masuk sebagai petugas yang aktif untuk melanjutkan.",
         "en": "Sign in as an active official to continue.",
+    },
+    "read_only": {
+        "id": "Instansi Anda hanya dapat membaca laporan ini, tidak menindaklanjutinya.",
+        "en": "Your agency may read this report but not act on it.",
+    },
+    "role_forbidden": {
+        "id": "Peran Anda tidak boleh melakukan tindakan ini pada laporan ini.",
+        "en": "Your role may not make this move on this report.",
+    },
+    "assign_forbidden": {
+        "id": "Hanya admin dan atasan instansi, atau admin nasional, yang dapat mengalihkan laporan instansi ini.",
+        "en": "Only the agency's admins and supervisor, or the national admin, assign this agency's reports.",
+    },
+    "mfa_required": {
+        "id": "Peran Anda wajib masuk dengan aplikasi autentikator. Aktifkan dulu untuk melanjutkan.",
+        "en": "Your role signs in with an authenticator app. Set one up to continue.",
     },
     "other_agency": {
         "id": "Laporan ini ditangani instansi lain; Anda tidak dapat membukanya.",
@@ -211,6 +235,18 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "agency_same": {
         "id": "{field} sudah menjadi instansi laporan ini. Pilih instansi lain.",
         "en": "{field} already handles this report. Choose another agency.",
+    },
+    "agency_no_handler": {
+        "id": "{field}: instansi ini tidak punya petugas penghubung atau admin yang aktif.",
+        "en": "{field}: this agency has no active liaison or admin to take the report.",
+    },
+    "official_not_assignable": {
+        "id": "{field} harus petugas penghubung atau admin yang aktif di instansi {agency}.",
+        "en": "{field} must be an active liaison or admin of {agency}.",
+    },
+    "official_same": {
+        "id": "{field} sudah menjadi petugas laporan ini.",
+        "en": "{field} is already the report's assignee.",
     },
     "cursor_invalid": {
         "id": "{field} tidak berasal dari halaman sebelumnya. Muat ulang daftar dari awal.",

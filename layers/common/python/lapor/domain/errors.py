@@ -58,3 +58,7 @@ class InvalidInput(LaporError):
 
 class ServiceNotReady(Exception):
     """A part of this deployment is not configured (503), e.g. no uploads bucket."""
+
+
+class MfaRequired(Forbidden):
+    """The caller's role needs TOTP in this deployment and their account has none yet (403, field ``mfa``)."""

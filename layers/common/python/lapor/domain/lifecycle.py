@@ -23,6 +23,7 @@ class Action(StrEnum):
     ROUTE = "route"
     VERIFY = "verify"
     FORWARD = "forward"
+    ASSIGN = "assign"
     REJECT = "reject"
     RESPOND = "respond"
     COMPLETE = "complete"
@@ -31,13 +32,26 @@ class Action(StrEnum):
     AUTO_CLOSE = "auto_close"
 
 
-OFFICIAL_ACTIONS = (Action.VERIFY, Action.FORWARD, Action.REJECT, Action.RESPOND, Action.COMPLETE)
+OFFICIAL_ACTIONS = (
+    Action.VERIFY,
+    Action.FORWARD,
+    Action.REJECT,
+    Action.RESPOND,
+    Action.COMPLETE,
+    Action.ASSIGN,
+)
 REPORTER_ACTIONS = (Action.ACCEPT, Action.REOPEN)
 
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.RECEIVED, Action.ROUTE): Status.DISPATCHED,
     (Status.DISPATCHED, Action.VERIFY): Status.VERIFIED,
     (Status.DISPATCHED, Action.FORWARD): Status.DISPATCHED,
+    # "Bukan wewenang" found after verification: the report goes to the competent agency afresh.
+    (Status.VERIFIED, Action.FORWARD): Status.DISPATCHED,
+    # Assigning hands the report to a colleague; the status stays where it is.
+    (Status.DISPATCHED, Action.ASSIGN): Status.DISPATCHED,
+    (Status.VERIFIED, Action.ASSIGN): Status.VERIFIED,
+    (Status.IN_PROGRESS, Action.ASSIGN): Status.IN_PROGRESS,
     (Status.DISPATCHED, Action.REJECT): Status.REJECTED,
     (Status.VERIFIED, Action.REJECT): Status.REJECTED,
     (Status.VERIFIED, Action.RESPOND): Status.IN_PROGRESS,

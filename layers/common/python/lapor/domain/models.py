@@ -327,6 +327,16 @@ class Report(BaseModel):
     escalations: list[str] = Field(
         default_factory=list, description="Escalation steps taken: stage:level@deadline."
     )
+    escalated_to: list[str] = Field(
+        default_factory=list,
+        description="Officials (outside oversight agencies) an escalation was addressed to.",
+    )
+    escalated_agencies: list[str] = Field(
+        default_factory=list, description="Oversight agencies (ORI, KSP) an escalation was addressed to."
+    )
+    copied_to: list[str] = Field(
+        default_factory=list, description="Agencies that received a copy on dispatch (the track's cc)."
+    )
     routing_seq: int = Field(default=0, description="How many times the report was routed (1 + forwards).")
     due_at: datetime | None = Field(default=None, description="Next SLA check; None when nothing is pending.")
     due_stage: str | None = None
@@ -349,6 +359,12 @@ class TimelineEvent(BaseModel):
     note: str | None = None
     agency: str | None = None
     public: bool = True
+    recipients: list[str] = Field(
+        default_factory=list, description="Officials a message or an assignment went to (internal entries)."
+    )
+    channel: str | None = Field(default=None, description="email|sms, for delivery entries.")
+    message: str | None = Field(default=None, description="The notification event a delivery entry is about.")
+    code: str | None = Field(default=None, description="The provider's reason, for undeliverable messages.")
 
 
 class AgencyRef(BaseModel):
@@ -450,11 +466,16 @@ class ActionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["verify", "forward", "reject", "respond", "complete"]
+    action: Literal["verify", "forward", "reject", "respond", "complete", "assign"]
     note: Annotated[
         str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_no_control_chars)
     ] = ""
-    to_agency: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    to_agency: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = Field(
+        default=None, description="forward: the agency code to send the report to."
+    )
+    to_official: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = Field(
+        default=None, description="assign: an active liaison or admin of the report's agency."
+    )
 
 
 class FeedbackRequest(BaseModel):
@@ -480,41 +501,6 @@ class ActionResult(BaseModel):
     status: Status
     updated_at: datetime
     deadlines: Deadlines
-
-
-class ReporterView(BaseModel):
-    """The reporter as an official may see them: never for anonymous reports."""
-
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-
-
-class InboxItem(BaseModel):
-    """A report as its agency's officials see it."""
-
-    id: str
-    kind: ReportKind
-    status: Status
-    title: str
-    description: str
-    category: str | None
-    track: str | None
-    region: str | None
-    assignee: str | None
-    anonymous: bool
-    confidential: bool
-    created_at: datetime
-    updated_at: datetime
-    deadlines: Deadlines
-    reporter: ReporterView | None = Field(description="Null when the report is anonymous or gave no contact.")
-
-
-class InboxPageView(BaseModel):
-    """``GET /inbox``: newest first; pass ``next_cursor`` back as ``cursor`` for the next page."""
-
-    items: list[InboxItem]
-    next_cursor: str | None
 
 
 class StatsPercent(BaseModel):

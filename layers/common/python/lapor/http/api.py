@@ -14,27 +14,29 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from pydantic import BaseModel
 
 from lapor.adapters.directory_cache import DirectoryNotLoaded
-from lapor.app import attachments, intake, regions, stats, workflow
+from lapor.app import attachments, inbox, intake, officials, regions, stats, workflow
 from lapor.domain import catalogue
 from lapor.domain.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
     LaporError,
+    MfaRequired,
     NotFound,
     ServiceNotReady,
     Unauthorized,
 )
-from lapor.domain.lifecycle import Status, TransitionNotAllowed
+from lapor.domain.inbox import Scope, Sort
+from lapor.domain.lifecycle import TransitionNotAllowed
 from lapor.domain.models import (
     ActionRequest,
     ActionResult,
+    AgencyRef,
     AttachmentView,
     CategoryView,
     ErrorBody,
     FeedbackRequest,
     FieldError,
-    InboxPageView,
     PublicReport,
     RegionView,
     StatsView,
@@ -42,6 +44,15 @@ from lapor.domain.models import (
     SubmitReportResponse,
     UploadRequest,
     UploadTicket,
+)
+from lapor.domain.roles import Caller
+from lapor.domain.workspace import (
+    InboxPageView,
+    InboxSummary,
+    MeView,
+    OfficialOption,
+    OfficialReport,
+    SignInConfig,
 )
 from lapor.http.errors import error_body, field_error, language_of, validation_errors
 from lapor.observability import logger
@@ -59,6 +70,14 @@ IDEMPOTENCY_KEY = Annotated[
     ),
 ]
 TRACKING_CODE = Annotated[str, Path(description="Tracking code, e.g. 7KQ2-MX9R-TH4PW", max_length=64)]
+AUTHORIZATION = Annotated[
+    str | None,
+    Header(
+        alias="Authorization",
+        max_length=8192,
+        description="Bearer <Cognito ID token> of an official: the official view when they may read the report.",
+    ),
+]
 
 
 def _refusal(
@@ -249,7 +268,7 @@ def create_app(
     )
     def get_attachments(report_id: TRACKING_CODE) -> Response[list[AttachmentView]]:
         svc = services()
-        caller = workflow.caller_from_claims(_claims(app), svc.directory())
+        caller = _official(svc, _claims(app), svc.directory())
         if svc.uploads is None:
             raise ServiceNotReady("uploads bucket not configured")
         views = attachments.attachments_for_official(
@@ -263,14 +282,33 @@ def create_app(
         "/reports/<report_id>",
         summary="Track a report by its code",
         responses={
-            200: {"description": "Public view", "content": {JSON: {"model": PublicReport}}},
-            **_error_responses(404, 422),
+            200: {
+                "description": "Public view; the official view for an official who may read the report",
+                "content": {JSON: {"model": PublicReport | OfficialReport}},
+            },
+            **_error_responses(401, 403, 404, 422),
         },
     )
-    def get_report(report_id: TRACKING_CODE) -> Response[PublicReport]:
+    def get_report(
+        report_id: TRACKING_CODE, authorization: AUTHORIZATION = None
+    ) -> Response[PublicReport | OfficialReport]:
         svc = services()
-        view = intake.public_report(
-            report_id, reports=svc.reports, directory=svc.directory(), regions=svc.regions()
+        directory = svc.directory()
+        caller = None
+        if authorization:
+            # This route is public, so API Gateway's authorizer does not see the token: verify it here.
+            verifier = svc.token_verifier
+            claims = verifier.verify(authorization) if verifier else None
+            if claims is None:
+                raise Unauthorized("sign_in")
+            caller = _official(svc, claims, directory)
+        view = officials.report_view(
+            report_id,
+            caller,
+            reports=svc.reports,
+            directory=directory,
+            regions=svc.regions(),
+            now=svc.clock(),
         )
         return _json(200, view)
 
@@ -358,21 +396,134 @@ def create_app(
 
     @app.get(
         "/inbox",
-        summary="Reports assigned to the caller's agency (officials)",
+        summary="One of the caller's inboxes, filtered and ordered, with the scope's counts (officials)",
         responses={
-            200: {"description": "One page, newest first", "content": {JSON: {"model": InboxPageView}}},
-            **_error_responses(401, 422),
+            200: {"description": "One page", "content": {JSON: {"model": InboxPageView}}},
+            **_error_responses(401, 403, 422),
         },
     )
     def get_inbox(
-        status: Annotated[Status | None, Query(description="Only reports in this status")] = None,
+        scope: Annotated[
+            Scope, Query(description="agency (default) | mine | escalated | copies")
+        ] = Scope.AGENCY,
+        status: Annotated[
+            str | None,
+            Query(description="Comma-separated statuses, e.g. dispatched,verified", max_length=200),
+        ] = None,
+        overdue: Annotated[bool, Query(description="Only reports whose current deadline has passed")] = False,
+        q: Annotated[
+            str | None, Query(description="A tracking code, or words of the title", max_length=200)
+        ] = None,
+        category: Annotated[str | None, Query(description="A category code", max_length=40)] = None,
+        track: Annotated[str | None, Query(description="standard, covid19, ...", max_length=40)] = None,
+        sort: Annotated[
+            Sort, Query(description="deadline (default: soonest first) | created | -created")
+        ] = Sort.DEADLINE,
+        limit: Annotated[int, Query(ge=1, le=inbox.MAX_LIMIT, description="Page size")] = inbox.DEFAULT_LIMIT,
         cursor: Annotated[
             str | None, Query(description="next_cursor of the previous page", max_length=2048)
         ] = None,
     ) -> Response[InboxPageView]:
         svc = services()
-        caller = workflow.caller_from_claims(_claims(app), svc.directory())
-        return _json(200, workflow.inbox(caller, reports=svc.reports, status=status, cursor=cursor))
+        directory = svc.directory()
+        caller = _official(svc, _claims(app), directory)
+        page = inbox.inbox(
+            caller,
+            reports=svc.reports,
+            directory=directory,
+            now=svc.clock(),
+            scope=scope,
+            statuses=inbox.parse_statuses(status),
+            overdue=overdue,
+            q=q,
+            category=category,
+            track=track,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+        )
+        return _json(200, page)
+
+    @app.get(
+        "/inbox/summary",
+        summary="The counts of each of the caller's inboxes (officials)",
+        responses={
+            200: {"description": "Counts per scope", "content": {JSON: {"model": InboxSummary}}},
+            **_error_responses(401, 403),
+        },
+    )
+    def get_inbox_summary() -> Response[InboxSummary]:
+        svc = services()
+        caller = _official(svc, _claims(app), svc.directory())
+        return _json(200, inbox.summary(caller, reports=svc.reports, now=svc.clock()))
+
+    @app.get(
+        "/me",
+        summary="The signed-in official, and whether they must still enrol TOTP (officials)",
+        responses={
+            200: {"description": "The caller", "content": {JSON: {"model": MeView}}},
+            **_error_responses(401),
+        },
+    )
+    def get_me() -> Response[MeView]:
+        svc = services()
+        directory = svc.directory()
+        claims = _claims(app)
+        caller = workflow.caller_from_claims(claims, directory)
+        required = svc.settings.mfa_required
+        enrolled = _has_totp(svc, claims or {}) if required and officials.needs_mfa(caller) else False
+        return _json(
+            200, officials.me(caller, directory=directory, mfa_required=required, mfa_enrolled=enrolled)
+        )
+
+    @app.get(
+        "/officials",
+        summary="Officials a report of an agency can be assigned to, fewest open reports first (officials)",
+        responses={
+            200: {"description": "Assignable officials", "content": {JSON: {"model": list[OfficialOption]}}},
+            **_error_responses(401, 403, 404, 422),
+        },
+    )
+    def get_officials(
+        agency: Annotated[
+            str | None, Query(description="Agency code; default the caller's", max_length=40)
+        ] = None,
+    ) -> Response[list[OfficialOption]]:
+        svc = services()
+        directory = svc.directory()
+        caller = _official(svc, _claims(app), directory)
+        code = (agency or caller.agency).upper()
+        return _json(200, officials.assignees(caller, code, reports=svc.reports, directory=directory))
+
+    @app.get(
+        "/agencies",
+        summary="Agencies reports can go to (for forwarding)",
+        responses={200: {"description": "Agencies", "content": {JSON: {"model": list[AgencyRef]}}}},
+    )
+    def get_agencies() -> Response[list[AgencyRef]]:
+        directory = services().directory()
+        return _json(200, [AgencyRef(code=a.code, name=a.name) for a in directory.agencies])
+
+    @app.get(
+        "/auth/config",
+        summary="Where the officials' page signs in (Cognito user pool client)",
+        responses={
+            200: {"description": "Sign-in settings", "content": {JSON: {"model": SignInConfig}}},
+            **_error_responses(503),
+        },
+    )
+    def get_auth_config() -> Response[SignInConfig]:
+        svc = services()
+        pool = svc.user_pool
+        if pool is None:
+            raise ServiceNotReady("officials' sign-in not configured")
+        config = SignInConfig(
+            region=pool.region,
+            client_id=pool.client_id,
+            endpoint=pool.api_endpoint,
+            mfa_required=svc.settings.mfa_required,
+        )
+        return _json(200, config)
 
     @app.post(
         "/reports/<report_id>/actions",
@@ -389,7 +540,7 @@ def create_app(
     ) -> Response[ActionResult]:
         svc = services()
         directory = svc.directory()
-        caller = workflow.caller_from_claims(_claims(app), directory)
+        caller = _official(svc, _claims(app), directory)
 
         def run() -> ActionResult:
             return workflow.act(
@@ -488,6 +639,20 @@ def create_app(
         return _refusal(400, "malformed", language, [field_error("body", "malformed", language)])
 
     return app
+
+
+def _official(svc: Services, claims: dict[str, Any] | None, directory: Any) -> Caller:
+    """The calling official from verified claims; MfaRequired where their role needs TOTP they lack."""
+    caller = workflow.caller_from_claims(claims, directory)
+    if svc.settings.mfa_required and officials.needs_mfa(caller) and not _has_totp(svc, claims or {}):
+        raise MfaRequired("mfa_required", field="mfa")
+    return caller
+
+
+def _has_totp(svc: Services, claims: dict[str, Any]) -> bool:
+    mfa = svc.mfa_directory
+    username = claims.get("cognito:username") or claims.get(workflow.OFFICIAL_ID_CLAIM)
+    return bool(mfa and isinstance(username, str) and mfa.has_totp(username))
 
 
 RESULT_MODELS: dict[str, type[BaseModel]] = {

@@ -19,11 +19,12 @@ from typing import Any
 from lapor.adapters.repository import ReportRepository, report_pk
 from lapor.app import sla, workflow
 from lapor.app.dispatch import dispatch_report
-from lapor.domain.directory import Directory
+from lapor.domain.directory import Directory, Role
 from lapor.domain.errors import LaporError
 from lapor.domain.ids import hash_receipt, new_report_id
 from lapor.domain.lifecycle import Status, TransitionNotAllowed
 from lapor.domain.models import ActionRequest, FeedbackRequest, Report, Reporter, ReportKind
+from lapor.domain.roles import caller_of
 from lapor.domain.tally import percentages
 from lapor.domain.workdays import WIB
 
@@ -52,8 +53,11 @@ class MemoryReports:
     def loads(self, agency: str) -> dict[str, int]:
         return {official: n for (a, official), n in self.open_loads.items() if a == agency}
 
+    def has_feedback_token(self, report_id: str, token_hash: str) -> bool:
+        return False  # the simulation proves ownership with the receipt
+
     def save(self, report: Report, *, expected_version: int | None, events: Any = (), load_changes: Any = None,
-             outbox: Any = (), idempotency: Any = None) -> Report:  # fmt: skip
+             outbox: Any = (), idempotency: Any = None, **_: Any) -> Report:  # fmt: skip
         before = self.items.get(report.id)
         assert (before.version if before else None) == expected_version, "simulation writes are sequential"
         stored = report.model_copy(
@@ -73,7 +77,6 @@ def simulate(count: int, directory: Directory, seed: int, *, start: datetime, da
     """``count`` reports filed over ``days`` from ``start``, each then moved at random until it stops."""
     rng = random.Random(seed)
     memory = MemoryReports()
-    caller = workflow.Caller(directory.national_admin, "PANRB", national_admin=True)
     for _ in range(count):
         created = start + timedelta(seconds=rng.randrange(days * 86_400))
         title, description = rng.choice(TEXTS)
@@ -96,17 +99,24 @@ def simulate(count: int, directory: Directory, seed: int, *, start: datetime, da
         dispatch_report(report, reports=memory, directory=directory, now=now)  # type: ignore[arg-type]
         for _ in range(rng.randrange(0, 6)):
             now += timedelta(hours=rng.randrange(1, 240))
-            _random_step(memory, memory.items[report.id], directory, caller, now, rng)
+            _random_step(memory, memory.items[report.id], directory, now, rng)
     # A stream carries changes in the order they were made (each report's in its own order).
     memory.changes.sort(key=lambda change: change[1].updated_at)
     return memory
+
+
+def _actor(report: Report, directory: Directory) -> Any:
+    """Who may make every move on the report: the national admin for its triage, else an agency admin."""
+    if report.assignee == directory.national_admin:
+        return caller_of(directory.national_admin, directory)
+    admins = directory.officials_of(report.agency or "", Role.ADMIN)
+    return caller_of(admins[0].id if admins else directory.national_admin, directory)
 
 
 def _random_step(
     memory: MemoryReports,
     report: Report,
     directory: Directory,
-    caller: Any,
     now: datetime,
     rng: random.Random,
 ) -> None:
@@ -136,6 +146,7 @@ def _random_step(
                 else {}
             )
             request = ActionRequest(action=move, note="Catatan petugas", **extra)
+            caller = _actor(report, directory)
             workflow.act(report.id, request, caller, reports=memory, directory=directory, now=now)  # type: ignore[arg-type]
     except (LaporError, TransitionNotAllowed):
         pass  # e.g. a reopen after its window: the report simply stays

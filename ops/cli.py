@@ -9,6 +9,7 @@ import argparse
 import textwrap
 from collections.abc import Sequence
 
+from ops.accountability_commands import EVALUATION, REBUILD_STATS
 from ops.command import FAILED, INTERRUPTED, Command, Console, OpsError
 from ops.directory_commands import LOAD_DIRECTORY, VALIDATE_DIRECTORY
 from ops.identity_commands import SYNC_OFFICIALS
@@ -23,6 +24,8 @@ COMMANDS: tuple[Command, ...] = (
     SYNC_OFFICIALS,
     OPEN311_KEYS,
     REDRIVE_DLQ,
+    REBUILD_STATS,
+    EVALUATION,
 )
 
 EPILOG = """\
@@ -36,7 +39,7 @@ def build_parser(commands: Sequence[Command] = COMMANDS) -> argparse.ArgumentPar
         prog="python -m ops",
         description=(
             "Operate a Lapor stack: its directory of agencies and officials, Open311 partners' keys, "
-            "and its queues."
+            "its queues and its statistics."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

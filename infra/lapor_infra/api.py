@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from lapor.adapters.schema import INBOX_INDEXES, PERIOD_INDEX, PUBLIC_INDEX
+from lapor.adapters.schema import INBOX_INDEXES, PUBLIC_INDEX
 from lapor.domain.catalogue import bilingual
 from lapor_infra import constants as c
 from lapor_infra import iam
@@ -121,11 +121,12 @@ class IntakeApi(Construct):
                 "LAPOR_MFA_REQUIRED": "true" if config.mfa_required else "false",
                 "LAPOR_CORS_ORIGINS": ",".join(config.cors_origins),
                 "LAPOR_UPLOADS_BUCKET": uploads.bucket_name,
+                "LAPOR_AGGREGATES_TABLE": data.aggregates.table_name,
             },
         )
         role = self.handler.role
-        # Reports: submit, track, officials' inbox and actions, monthly statistics (period index),
-        # Open311's lists of reports whose text is public (public index).
+        # Reports: submit, track, officials' inbox and actions, Open311's lists of reports whose text
+        # is public (public index).
         # Messages a change causes ride in the report item's outbox and reach the notify queue through
         # the stream and the router (transactional outbox), so intake never sends to the queue.
         # A report is read alone (actions) or with its timeline (a Query of its partition), and written
@@ -135,8 +136,10 @@ class IntakeApi(Construct):
             role,
             data.reports,
             ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
-            query_indexes=[*INBOX_INDEXES, PERIOD_INDEX, PUBLIC_INDEX],
+            query_indexes=[*INBOX_INDEXES, PUBLIC_INDEX],
         )
+        # Statistics: GET /stats reads only the counters the tally keeps.
+        iam.table(role, data.aggregates, ["Query"])
         # Directory document, the officials' open-report counters (changed with actions) and the hashes
         # of Open311 partners' api_keys (read only: operators create and revoke them).
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])

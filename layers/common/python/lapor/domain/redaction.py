@@ -28,12 +28,12 @@ def phone_pattern(e164: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\d)" + prefix + sep.join(re.escape(d) for d in national) + r"(?!\d)")
 
 
-def redactor(report: Report, hidden: str) -> Callable[[str], str]:
+def redactor(report: Report, hidden: str, *, name: bool | None = None) -> Callable[[str], str]:
     """A function that replaces the reporter's own contact details in text with ``hidden``.
 
-    Always the email and phone number; the name too when the report is anonymous (whole-name
-    matches only, of names of three letters or more: redacting a short first name everywhere would
-    garble ordinary words).
+    Always the email and phone number; the name too when the report is anonymous, or whenever
+    ``name`` is true (open data: no reader knows the reporter) — whole-name matches only, of names of
+    three letters or more: redacting a short first name everywhere would garble ordinary words.
     """
     reporter = report.reporter
     patterns: list[re.Pattern[str]] = []
@@ -42,9 +42,10 @@ def redactor(report: Report, hidden: str) -> Callable[[str], str]:
     phone = normalize_phone(reporter.phone) if reporter and reporter.phone else None
     if phone:
         patterns.append(phone_pattern(phone))
-    name = (reporter.name or "").strip() if reporter and report.anonymous else ""
-    if len(name) >= 3:
-        words = r"\s+".join(re.escape(word) for word in name.split())
+    hide_name = report.anonymous if name is None else name
+    full_name = (reporter.name or "").strip() if reporter and hide_name else ""
+    if len(full_name) >= 3:
+        words = r"\s+".join(re.escape(word) for word in full_name.split())
         patterns.append(re.compile(r"(?<!\w)" + words + r"(?!\w)", re.IGNORECASE))
 
     def redact(text: str) -> str:

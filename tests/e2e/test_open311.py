@@ -169,7 +169,7 @@ def test_privacy_canaries_never_appear_in_an_open311_answer(stack: Http):
         file_request(
             endpoint,
             "json",
-            description=f"Puskesmas tutup. Hubungi {canary.email} atau {canary.phone_input}.",
+            description=f"Puskesmas tutup. Saya {canary.name}, hubungi {canary.email} atau {canary.phone_input}.",
             **contact,
         ),
         "json",

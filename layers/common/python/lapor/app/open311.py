@@ -259,7 +259,8 @@ def service_request(
 
     A confidential report shows its state, agency and deadlines but no description, place or media.
     """
-    redact = redactor(report, REDACTED)
+    # No Open311 reader knows the reporter: the name goes too, whether or not the report is anonymous.
+    redact = redactor(report, REDACTED, name=True)
     code = report.category or report.requested_category
     category = directory.categories_by_code.get(code or "")
     agency = directory.agencies_by_code.get(report.agency or "")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lapor.domain.catalogue import bilingual
 
@@ -21,6 +21,7 @@ ROUTES = (
     ("/reports/{id}/actions", ("reports", None, "actions")),
     ("/reports/{id}/attachments", ("reports", None, "attachments")),
     ("/reports/{id}/feedback", ("reports", None, "feedback")),
+    ("/reports/{id}/timeline", ("reports", None, "timeline")),
     ("/reports/{id}", ("reports", None)),
     ("/reports", ("reports",)),
     ("/categories", ("categories",)),
@@ -42,7 +43,11 @@ LocalRoute = Callable[[str, dict[str, Any] | None], tuple[int, Any]]
 
 
 def match_route(path: str) -> tuple[str, dict[str, str]] | None:
-    """The resource template and path parameters of an API path, or None when it is not an API path."""
+    """The resource template and path parameters of an API path, or None when it is not an API path.
+
+    ``path`` is as sent (percent-encoded); like API Gateway, parameters are decoded (``%2D`` -> ``-``)
+    while the event's ``path`` keeps the encoding.
+    """
     parts = [p for p in path.split("/") if p]
     for resource, shape in ROUTES:
         if len(parts) != len(shape):
@@ -50,7 +55,7 @@ def match_route(path: str) -> tuple[str, dict[str, str]] | None:
         params: dict[str, str] = {}
         for part, expected in zip(parts, shape, strict=True):
             if expected is None:
-                params["id"] = part
+                params["id"] = unquote(part)
             elif part != expected:
                 break
         else:

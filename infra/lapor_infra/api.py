@@ -40,6 +40,7 @@ ROUTES = (
     Route("POST", "/reports", headers=("Idempotency-Key",)),
     Route("GET", "/reports/{id}"),
     Route("POST", "/reports/{id}/feedback"),
+    Route("GET", "/reports/{id}/timeline", query=("cursor",)),
     Route("GET", "/categories"),
     Route("GET", "/regions", query=("q", "parent", "limit")),
     Route("GET", "/messages"),

@@ -40,6 +40,7 @@ PUBLIC_ROUTES = {
     ("GET", "/stats"),
     ("GET", "/openapi.json"),
     ("POST", "/reports/{id}/feedback"),
+    ("GET", "/reports/{id}/timeline"),
     ("GET", "/agencies"),
     ("GET", "/auth/config"),
 }

@@ -58,6 +58,10 @@ class WriteContention(Exception):
     """Another transaction was writing the same items at that moment; the write can simply be retried."""
 
 
+class ItemTooLarge(Exception):
+    """The write would make an item larger than DynamoDB allows (400 KB); nothing was written."""
+
+
 class KeyAlreadyUsed(Exception):
     """The Idempotency-Key written with a new report already has an unexpired record."""
 
@@ -209,9 +213,20 @@ class ReportRepository:
         ``previous`` is the report as read before this change (required with ``expected_version``): the
         inbox entries and per-scope counters are brought from its state to the new one in the same
         transaction, so an inbox never lists a report in a state it is not in.
+
+        Timeline entries are ordered by commit: a change is never dated before the change it follows
+        (a request that started before another's commit but read the report after it gets an instant
+        just after that commit), so the last status entry is always the report's status.
+        ItemTooLarge when an item would exceed DynamoDB's size limit.
         """
         if expected_version is not None and (previous is None or previous.version != expected_version):
             raise ValueError("save an update with previous=<the report as read>, at expected_version")
+        if previous is not None:
+            floor = previous.updated_at + timedelta(microseconds=1)
+            report = report.model_copy(update={"updated_at": max(report.updated_at, floor)})
+            events = [
+                event if event.at >= floor else event.model_copy(update={"at": floor}) for event in events
+            ]
         stored = report.model_copy(
             update={
                 "version": report.version + 1 if expected_version is not None else 1,
@@ -400,6 +415,8 @@ class ReportRepository:
                 self.client.transact_write_items(TransactItems=items)
                 return
             except self.client.exceptions.TransactionCanceledException as error:
+                if _item_too_large(error):
+                    raise ItemTooLarge("an item would exceed 400 KB") from None
                 reasons = error.response.get("CancellationReasons") or []
                 codes = {reason.get("Code") for reason in reasons}
                 if key_index is not None and key_index < len(reasons):
@@ -412,6 +429,10 @@ class ReportRepository:
                         time.sleep(0.02 * attempt + secrets.randbelow(20) / 1000)
                         continue
                     raise WriteContention("a concurrent transaction touched the same report") from None
+                raise
+            except self.client.exceptions.ClientError as error:
+                if _item_too_large(error):
+                    raise ItemTooLarge("an item would exceed 400 KB") from None
                 raise
 
     def _inbox_writes(self, before: Report | None, after: Report) -> list[dict[str, Any]]:
@@ -879,6 +900,17 @@ class _InboxPlan:
             raise CursorInvalid("cursor of another inbox")
         if not key["pk"]["S"].startswith("REPORT#") or not key["sk"]["S"].startswith(INBOX_PREFIX):
             raise CursorInvalid("cursor of another inbox query")
+
+
+def _item_too_large(error: Any) -> bool:
+    """A ValidationException about an item's size (DynamoDB's 400 KB limit), directly or in a transaction."""
+    response = getattr(error, "response", {}) or {}
+    code = response.get("Error", {}).get("Code")
+    message = str(response.get("Error", {}).get("Message", ""))
+    reasons = response.get("CancellationReasons") or []
+    if code == "ValidationException" and "size" in message.lower():
+        return True
+    return any("size" in str(reason.get("Message", "")).lower() for reason in reasons)
 
 
 def _parse_utc(stamp: str) -> datetime:

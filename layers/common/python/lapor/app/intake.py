@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,13 +23,16 @@ from lapor.domain.models import (
     Deadlines,
     PublicReport,
     PublicTimelineEntry,
+    PublicTimelinePage,
     Report,
     Reporter,
     SubmitReportRequest,
     SubmitReportResponse,
     TimelineEvent,
 )
+from lapor.domain.redaction import for_public
 from lapor.domain.regions import RegionIndex
+from lapor.domain.timeline import MIN_PAGE_BYTES, VIEW_BYTES, json_size, latest_page
 from lapor.domain.workdays import WIB
 
 SYSTEM = "system"
@@ -144,19 +148,48 @@ def _first_answer(attempt: SubmitAttempt, reports: ReportRepository) -> SubmitRe
 def public_report(
     report_id: str, *, reports: ReportRepository, directory: Directory, regions: RegionIndex
 ) -> PublicReport:
-    """The public tracking view: never the reporter's identity; no title/description if confidential."""
+    """The public tracking view: never the reporter's identity; no title/description if confidential.
+
+    Every free text is redacted of the reporter's name and contact; the timeline holds the latest
+    entries that fit (at most 100, the view under 64 KB), with the total and a cursor to the rest.
+    """
+    report, entries = _public_history(report_id, reports)
+    redact = for_public(report)
+    view = PublicReport(
+        **shared_view(report, directory),
+        timeline=[],
+        title=None if report.confidential else redact(report.title),
+        description=None if report.confidential else redact(report.description),
+        region=None if report.confidential else region_ref(report.region, regions),
+    )
+    budget = max(VIEW_BYTES - json_size(view.model_dump(mode="json")), MIN_PAGE_BYTES)
+    page = latest_page(entries, cursor=None, size_of=_entry_size, budget=budget)
+    return view.model_copy(
+        update={"timeline": page.entries, "timeline_total": page.total, "timeline_cursor": page.next_cursor}
+    )
+
+
+def public_timeline(report_id: str, cursor: str | None, *, reports: ReportRepository) -> PublicTimelinePage:
+    """A page of a report's public timeline before ``cursor`` (the latest page without one)."""
+    report, entries = _public_history(report_id, reports)
+    page = latest_page(entries, cursor=cursor, size_of=_entry_size, budget=VIEW_BYTES)
+    return PublicTimelinePage(
+        id=report.id, timeline=page.entries, timeline_total=page.total, next_cursor=page.next_cursor
+    )
+
+
+def _public_history(report_id: str, reports: ReportRepository) -> tuple[Report, list[PublicTimelineEntry]]:
     canonical = normalize_report_id(report_id)
     found = reports.get_with_timeline(canonical) if canonical else None
     if found is None:
         raise NotFound("report_not_found", code=report_id)
     report, events = found
-    return PublicReport(
-        **shared_view(report, directory),
-        timeline=[entry for entry in map(_public_entry, events) if entry is not None],
-        title=None if report.confidential else report.title,
-        description=None if report.confidential else report.description,
-        region=None if report.confidential else region_ref(report.region, regions),
-    )
+    redact = for_public(report)
+    return report, [entry for event in events if (entry := _public_entry(event, redact)) is not None]
+
+
+def _entry_size(entry: PublicTimelineEntry) -> int:
+    return json_size(entry.model_dump(mode="json")) + 1  # and its comma
 
 
 def shared_view(report: Report, directory: Directory) -> dict[str, Any]:
@@ -181,12 +214,15 @@ def shared_view(report: Report, directory: Directory) -> dict[str, Any]:
 ESCALATION_PREFIX = "escalate_"
 
 
-def _public_entry(event: TimelineEvent) -> PublicTimelineEntry | None:
-    """A public line for a public event; an escalation (an internal event, with its recipients)
-    shows publicly as the stage and level alone, without any name or note."""
+def _public_entry(event: TimelineEvent, redact: Callable[[str], str]) -> PublicTimelineEntry | None:
+    """A public line for a public event, its note redacted; an escalation (an internal event, with its
+    recipients) shows publicly as the stage and level alone, without any name or note."""
     if event.public:
         return PublicTimelineEntry(
-            at=_wib(event.at), status=event.status, note=event.note, event=event.action
+            at=_wib(event.at),
+            status=event.status,
+            note=redact(event.note) if event.note else None,
+            event=event.action,
         )
     if event.action.startswith(ESCALATION_PREFIX):
         stage, _, level = event.action.removeprefix(ESCALATION_PREFIX).rpartition("_")

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from pydantic import BaseModel
 
 from lapor.adapters.directory_cache import DirectoryNotLoaded
+from lapor.adapters.repository import ItemTooLarge
 from lapor.app import attachments, inbox, intake, officials, regions, stats, workflow
 from lapor.domain import catalogue
 from lapor.domain.errors import (
@@ -38,6 +39,7 @@ from lapor.domain.models import (
     FeedbackRequest,
     FieldError,
     PublicReport,
+    PublicTimelinePage,
     RegionView,
     StatsView,
     SubmitReportRequest,
@@ -99,6 +101,15 @@ class LaporResolver(APIGatewayRestResolver):
     def language(self) -> catalogue.Lang:
         """The current request's language (``Accept-Language``; Indonesian by default)."""
         return language_of(self.current_event.raw_event.get("headers"))
+
+    def path_id(self, matched: str) -> str:
+        """The ``{id}`` path parameter as API Gateway decodes it (``%2D`` is ``-``).
+
+        The resolver matches routes on the event's ``path``, which API Gateway leaves percent-encoded;
+        its ``pathParameters`` hold the decoded value.
+        """
+        decoded = (self.current_event.raw_event.get("pathParameters") or {}).get("id")
+        return decoded if isinstance(decoded, str) else matched
 
 
 def _json(status: int, model: BaseModel | list[BaseModel]) -> Response:
@@ -272,7 +283,7 @@ def create_app(
         if svc.uploads is None:
             raise ServiceNotReady("uploads bucket not configured")
         views = attachments.attachments_for_official(
-            report_id, caller, reports=svc.reports, store=svc.uploads, now=svc.clock()
+            app.path_id(report_id), caller, reports=svc.reports, store=svc.uploads, now=svc.clock()
         )
         response = _json(200, views)
         response.headers["Cache-Control"] = "no-store"  # the URLs are short-lived bearer links
@@ -303,7 +314,7 @@ def create_app(
                 raise Unauthorized("sign_in")
             caller = _official(svc, claims, directory)
         view = officials.report_view(
-            report_id,
+            app.path_id(report_id),
             caller,
             reports=svc.reports,
             directory=directory,
@@ -311,6 +322,26 @@ def create_app(
             now=svc.clock(),
         )
         return _json(200, view)
+
+    @app.get(
+        "/reports/<report_id>/timeline",
+        summary="Earlier entries of a report's public timeline, a page at a time",
+        responses={
+            200: {"description": "One page, oldest first", "content": {JSON: {"model": PublicTimelinePage}}},
+            **_error_responses(404, 422),
+        },
+    )
+    def get_timeline(
+        report_id: TRACKING_CODE,
+        cursor: Annotated[
+            str | None,
+            Query(
+                description="timeline_cursor of the view, or next_cursor of the previous page", max_length=64
+            ),
+        ] = None,
+    ) -> Response[PublicTimelinePage]:
+        page = intake.public_timeline(app.path_id(report_id), cursor, reports=services().reports)
+        return _json(200, page)
 
     @app.get(
         "/categories",
@@ -386,7 +417,7 @@ def create_app(
     ) -> Response[ActionResult]:
         svc = services()
         result = workflow.feedback(
-            report_id, request, reports=svc.reports, directory=svc.directory(), now=svc.clock()
+            app.path_id(report_id), request, reports=svc.reports, directory=svc.directory(), now=svc.clock()
         )
         logger.info(
             "reporter feedback", report_id=result.id, action=request.action, status=result.status.value
@@ -540,6 +571,7 @@ def create_app(
         svc = services()
         directory = svc.directory()
         caller = _official(svc, _claims(app), directory)
+        report_id = app.path_id(report_id)
 
         def run() -> ActionResult:
             return workflow.act(
@@ -612,6 +644,12 @@ def create_app(
     @app.exception_handler(Conflict)
     def conflict(error: Conflict) -> Response:
         return refuse(409, error)
+
+    @app.exception_handler(ItemTooLarge)
+    def too_large(error: ItemTooLarge) -> Response:
+        # The report's item (or one written with it) would pass DynamoDB's 400 KB: a 4xx, not a 502.
+        logger.warning("write refused: item too large")
+        return _refusal(409, "report_full", app.language())
 
     @app.exception_handler(TransitionNotAllowed)
     def not_now(error: TransitionNotAllowed) -> Response:

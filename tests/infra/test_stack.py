@@ -271,7 +271,7 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
         },
         "sms_status": set(),
     }
-    extra["intake"] |= {"LAPOR_UPLOADS_BUCKET"}
+    extra["intake"] |= {"LAPOR_UPLOADS_BUCKET", "LAPOR_RECEIPT_SECRET"}
     for name, prefix in FUNCTIONS.items():
         variables = synth.function(prefix)[1]["Properties"]["Environment"]["Variables"]
         lapor = {key for key in variables if key.startswith("LAPOR_")}

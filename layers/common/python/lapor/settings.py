@@ -15,6 +15,7 @@ ENVIRONMENT = {
     "LAPOR_REPORTS_TABLE": "reports_table",
     "LAPOR_DIRECTORY_TABLE": "directory_table",
     "LAPOR_IDEMPOTENCY_TABLE": "idempotency_table",
+    "LAPOR_RECEIPT_SECRET": "receipt_secret",
     "LAPOR_NOTIFY_QUEUE_URL": "notify_queue_url",
     "LAPOR_DUE_SHARDS": "due_shards",
     "LAPOR_PUBLIC_URL": "public_url",
@@ -51,6 +52,8 @@ class Settings(BaseModel):
     directory_table: str = Field(min_length=1)
     notify_queue_url: str = Field(min_length=1)
     idempotency_table: str | None = None
+    # Secrets Manager secret (ARN or name) from which receipts of keyed submissions are derived.
+    receipt_secret: str | None = None
     due_shards: int = Field(default=8, ge=1, le=64)
     public_url: str = "http://127.0.0.1:8080"
     sender_email: str | None = None

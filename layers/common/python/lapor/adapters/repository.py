@@ -62,6 +62,10 @@ class ItemTooLarge(Exception):
     """The write would make an item larger than DynamoDB allows (400 KB); nothing was written."""
 
 
+class ContactLimitReached(Exception):
+    """The reporter's contact already had messages for its daily number of new reports; nothing was written."""
+
+
 class KeyAlreadyUsed(Exception):
     """The Idempotency-Key written with a new report already has an unexpired record."""
 
@@ -97,6 +101,34 @@ class IdempotencyRecord:
             },
             "ConditionExpression": "attribute_not_exists(id) OR expiration < :now",
             "ExpressionAttributeValues": {":now": {"N": str(int(now.timestamp()))}},
+        }
+
+
+@dataclass(frozen=True)
+class ContactQuota:
+    """A contact's count of new reports that get messages on one WIB day, written with the new report.
+
+    Kept in the idempotency table (its TTL removes the counter after ``expires_at``), under a key of
+    the hashed address: the table never holds the address itself.
+    """
+
+    table: str
+    key: str  # contact#<contact_key>#<YYYY-MM-DD>
+    limit: int
+    expires_at: int  # epoch seconds
+
+    def update(self) -> dict[str, Any]:
+        """The conditional Update: one more report, unless the day's limit is reached."""
+        return {
+            "TableName": self.table,
+            "Key": {"id": {"S": self.key}},
+            "UpdateExpression": "ADD reports :one SET expiration = :expires",
+            "ConditionExpression": "attribute_not_exists(reports) OR reports < :limit",
+            "ExpressionAttributeValues": {
+                ":one": {"N": "1"},
+                ":limit": {"N": str(self.limit)},
+                ":expires": {"N": str(self.expires_at)},
+            },
         }
 
 
@@ -199,6 +231,7 @@ class ReportRepository:
         load_changes: Mapping[tuple[str, str], int] | None = None,
         outbox: Sequence[Notification] = (),
         idempotency: IdempotencyRecord | None = None,
+        contact_quota: ContactQuota | None = None,
     ) -> Report:
         """Write ``report`` and its new timeline events in one transaction; return the stored report.
 
@@ -208,7 +241,9 @@ class ReportRepository:
         the same transaction so a counter can never drift from the reports it counts. ``outbox`` holds
         this change's messages (replacing the previous change's); the stream relays them.
         ``idempotency`` is written with the report, so a key and its report exist together or not at
-        all (KeyAlreadyUsed when the key has an unexpired record). The outbox's messages are also
+        all (KeyAlreadyUsed when the key has an unexpired record). ``contact_quota`` counts the new report
+        against its contact's daily limit in the same transaction (ContactLimitReached when the limit is
+        reached: save again without it). The outbox's messages are also
         appended to the report's pending-messages item, which the re-drive checks later.
         ``previous`` is the report as read before this change (required with ``expected_version``): the
         inbox entries and per-scope counters are brought from its state to the new one in the same
@@ -248,11 +283,14 @@ class ReportRepository:
         items += self._inbox_writes(previous, stored)
         if stored.outbox:
             items.append({"Update": self._pending_append(stored)})
-        key_index = None
+        key_index = quota_index = None
         if idempotency is not None:
             key_index = len(items)
             items.append({"Put": idempotency.put(stored.updated_at)})
-        self._transact(items, key_index=key_index)
+        if contact_quota is not None:
+            quota_index = len(items)
+            items.append({"Update": contact_quota.update()})
+        self._transact(items, key_index=key_index, quota_index=quota_index)
         return stored
 
     def idempotency_record(self, table: str, key: str) -> dict[str, str] | None:
@@ -407,7 +445,9 @@ class ReportRepository:
             ExpressionAttributeValues={":sending": {"S": "sending"}},
         )
 
-    def _transact(self, items: list[dict[str, Any]], *, key_index: int | None = None) -> None:
+    def _transact(
+        self, items: list[dict[str, Any]], *, key_index: int | None = None, quota_index: int | None = None
+    ) -> None:
         # A cancelled transaction wrote nothing, and a conflict with another transaction on a shared
         # item (a counter) says nothing about our conditions: try again a couple of times first.
         for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
@@ -422,6 +462,9 @@ class ReportRepository:
                 if key_index is not None and key_index < len(reasons):
                     if reasons[key_index].get("Code") == "ConditionalCheckFailed":
                         raise KeyAlreadyUsed("the Idempotency-Key already has a record") from None
+                if quota_index is not None and quota_index < len(reasons):
+                    if reasons[quota_index].get("Code") == "ConditionalCheckFailed":
+                        raise ContactLimitReached("the contact's daily limit is reached") from None
                 if "ConditionalCheckFailed" in codes:
                     raise ConcurrentUpdate("report changed since it was read") from None
                 if "TransactionConflict" in codes:

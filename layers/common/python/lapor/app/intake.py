@@ -9,13 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lapor.adapters.repository import IdempotencyRecord, KeyAlreadyUsed, ReportRepository
+from lapor.adapters.repository import (
+    ContactLimitReached,
+    ContactQuota,
+    IdempotencyRecord,
+    KeyAlreadyUsed,
+    ReportRepository,
+)
 from lapor.adapters.uploads import UploadStore
 from lapor.app.attachments import attach, check_uploads
 from lapor.app.regions import known_region, region_ref
+from lapor.domain.catalogue import render
+from lapor.domain.contacts import contact_key
 from lapor.domain.directory import Directory
 from lapor.domain.errors import Conflict, InvalidInput, NotFound, ServiceNotReady
-from lapor.domain.ids import hash_receipt, new_receipt, new_report_id, normalize_report_id
+from lapor.domain.ids import derived_receipt, hash_receipt, new_receipt, new_report_id, normalize_report_id
 from lapor.domain.lifecycle import Status
 from lapor.domain.models import (
     AgencyRef,
@@ -38,6 +46,10 @@ from lapor.domain.workdays import WIB
 SYSTEM = "system"
 REPORTER_ACTOR = "reporter"
 SUBMIT_KEY_PREFIX = "report#"
+CONTACT_KEY_PREFIX = "contact#"
+# A contact gets messages for at most this many new reports a WIB day (no relay, no SMS drain).
+DAILY_REPORTS_PER_CONTACT = 5
+CONTACT_COUNTER_SECONDS = 2 * 86_400
 
 
 def _sha256(text: str) -> str:
@@ -46,12 +58,17 @@ def _sha256(text: str) -> str:
 
 @dataclass(frozen=True)
 class SubmitAttempt:
-    """A submission's Idempotency-Key and the request body it came with."""
+    """A submission's Idempotency-Key, the request body it came with, and the deployment's receipt secret."""
 
     table: str  # the idempotency table
     key: str  # the client's Idempotency-Key header
     payload: Any  # the decoded JSON body, compared on a retry
     ttl_seconds: int
+    secret: bytes  # receipts of keyed submissions are derived from it and the raw key
+
+    def receipt(self, report_id: str) -> str:
+        """The receipt of the report this attempt files: the same on every retry, stored nowhere."""
+        return derived_receipt(self.secret, self.key, report_id)
 
     @property
     def record_key(self) -> str:
@@ -63,12 +80,15 @@ class SubmitAttempt:
         return _sha256(json.dumps(self.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 
     def record(self, response: SubmitReportResponse, now: datetime) -> IdempotencyRecord:
-        """The record written with the report: a retry within ``ttl_seconds`` gets ``response`` again."""
+        """The record written with the report: a retry within ``ttl_seconds`` gets ``response`` again.
+
+        The receipt is left out (secrets are stored only as hashes): a retry derives it again.
+        """
         return IdempotencyRecord(
             table=self.table,
             key=self.record_key,
             payload_hash=self.payload_hash,
-            response=response.model_dump_json(),
+            response=response.model_dump_json(exclude={"receipt"}),
             expires_at=int(now.timestamp()) + self.ttl_seconds,
         )
 
@@ -81,6 +101,7 @@ def submit_report(
     now: datetime,
     attempt: SubmitAttempt | None = None,
     uploads: UploadStore | None = None,
+    quota_table: str | None = None,
 ) -> SubmitReportResponse:
     """Store a new report with its ``received`` event; the router picks it up from the stream.
 
@@ -88,7 +109,9 @@ def submit_report(
     a retry with the same body gets the first answer and stores nothing; the same key with another
     body is refused. One request to DynamoDB either way for a new key. A region Kemendagri does not
     list is refused naming ``region``; each attachment must be an upload of an allowed type by its bytes
-    (``attachments.N`` names the one that is not).
+    (``attachments.N`` names the one that is not). With ``quota_table``, the reporter's contact is
+    counted: past DAILY_REPORTS_PER_CONTACT new reports that WIB day the report is filed all the same,
+    sends nothing to the contact, and says so on its timeline.
     """
     region = known_region(request.region, regions) if request.region else None
     attachments = []
@@ -96,10 +119,11 @@ def submit_report(
         if uploads is None:
             raise ServiceNotReady("uploads bucket not configured")
         attachments = check_uploads(request.attachments, store=uploads)
-    receipt = new_receipt()
+    report_id = new_report_id()
+    receipt = attempt.receipt(report_id) if attempt else new_receipt()
     contact = request.reporter
     report = Report(
-        id=new_report_id(),
+        id=report_id,
         kind=request.kind,
         status=Status.RECEIVED,
         title=request.title,
@@ -122,17 +146,40 @@ def submit_report(
         attach(report.id, attachments, store=uploads)
     event = TimelineEvent(at=now, status=Status.RECEIVED, action="submit", actor=REPORTER_ACTOR, note=None)
     response = SubmitReportResponse(id=report.id, status=report.status, created_at=_wib(now), receipt=receipt)
+    record = attempt.record(response, now) if attempt else None
+    quota = _contact_quota(report, quota_table, now) if quota_table else None
     try:
-        reports.save(
-            report,
-            expected_version=None,
-            events=[event],
-            idempotency=attempt.record(response, now) if attempt else None,
-        )
+        try:
+            reports.save(report, expected_version=None, events=[event], idempotency=record, contact_quota=quota)
+        except ContactLimitReached:
+            skipped = TimelineEvent(
+                at=now,
+                status=Status.RECEIVED,
+                action="messages_skipped",
+                actor=SYSTEM,
+                note=render("messages_skipped", report.language, max=DAILY_REPORTS_PER_CONTACT),
+            )
+            muted = report.model_copy(update={"contact_muted": True})
+            reports.save(muted, expected_version=None, events=[event, skipped], idempotency=record)
     except KeyAlreadyUsed:
         assert attempt is not None  # only a keyed save raises it
         return _first_answer(attempt, reports)
     return response
+
+
+def _contact_quota(report: Report, table: str, now: datetime) -> ContactQuota | None:
+    """The daily counter of the address the reporter's messages go to (email first, else phone)."""
+    contact = report.reporter
+    address = (contact.email or contact.phone) if contact else None
+    if not address:
+        return None
+    day = now.astimezone(WIB).date().isoformat()
+    return ContactQuota(
+        table=table,
+        key=f"{CONTACT_KEY_PREFIX}{contact_key(address)}#{day}",
+        limit=DAILY_REPORTS_PER_CONTACT,
+        expires_at=int(now.timestamp()) + CONTACT_COUNTER_SECONDS,
+    )
 
 
 def _first_answer(attempt: SubmitAttempt, reports: ReportRepository) -> SubmitReportResponse:
@@ -142,7 +189,8 @@ def _first_answer(attempt: SubmitAttempt, reports: ReportRepository) -> SubmitRe
         raise Conflict("idempotency_in_progress")
     if stored.get("validation") != attempt.payload_hash:
         raise InvalidInput("Idempotency-Key", "idempotency_reused")
-    return SubmitReportResponse.model_validate_json(stored["data"])
+    first = json.loads(stored["data"])
+    return SubmitReportResponse.model_validate(first | {"receipt": attempt.receipt(first["id"])})
 
 
 def public_report(

@@ -137,6 +137,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "This report cannot hold any more entries. Contact the agency or the Ombudsman of the "
         "Republic of Indonesia, quoting its tracking code.",
     },
+    # --- timeline notes
+    "messages_skipped": {
+        "id": "Pemberitahuan laporan ini tidak dikirim ke kontak pelapor: kontak itu sudah menerima "
+        "pemberitahuan untuk {max} laporan baru hari ini. Pantau laporan dengan kode pelacakannya.",
+        "en": "No updates on this report are sent to the reporter's contact: it already had updates for "
+        "{max} new reports today. Follow the report with its tracking code.",
+    },
     "idempotency_in_progress": {
         "id": "Permintaan yang sama masih diproses. Tunggu sebentar, lalu coba lagi.",
         "en": "The same request is still being processed. Wait a moment and try again.",

@@ -307,6 +307,10 @@ class Report(BaseModel):
     due_stage: str | None = None
     feedback: list[Feedback] = Field(default_factory=list)
     attachments: list[Attachment] = Field(default_factory=list)
+    contact_muted: bool = Field(
+        default=False,
+        description="The reporter's contact had messages for 5 new reports that day: none are sent for this one.",
+    )
     outbox: list[Notification] = Field(
         default_factory=list,
         description="Messages of the latest change; the stream relays them to the notify queue (transactional outbox).",

@@ -236,6 +236,7 @@ def create_app(
                 key=idempotency_key,
                 payload=app.current_event.json_body,
                 ttl_seconds=svc.settings.idempotency_ttl_seconds,
+                secret=svc.receipt_secret.get(),
             )
         created = intake.submit_report(
             request,
@@ -244,6 +245,7 @@ def create_app(
             now=svc.clock(),
             attempt=attempt,
             uploads=svc.uploads,
+            quota_table=svc.settings.idempotency_table,
         )
         logger.info(
             "report received", report_id=created.id, kind=request.kind.value, idempotent=bool(idempotency_key)

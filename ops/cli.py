@@ -11,12 +11,19 @@ from collections.abc import Sequence
 
 from ops.command import FAILED, INTERRUPTED, Command, Console, OpsError
 from ops.directory_commands import LOAD_DIRECTORY, VALIDATE_DIRECTORY
+from ops.erasure import ERASE_REPORTER
 from ops.identity_commands import SYNC_OFFICIALS
 from ops.redrive import REDRIVE_DLQ
 from ops.targets import describe_aws_error
 
 # The subcommands, in the order `--help` lists them.
-COMMANDS: tuple[Command, ...] = (VALIDATE_DIRECTORY, LOAD_DIRECTORY, SYNC_OFFICIALS, REDRIVE_DLQ)
+COMMANDS: tuple[Command, ...] = (
+    VALIDATE_DIRECTORY,
+    LOAD_DIRECTORY,
+    SYNC_OFFICIALS,
+    REDRIVE_DLQ,
+    ERASE_REPORTER,
+)
 
 EPILOG = """\
 exit codes: 0 done, 1 failed (the message says why), 2 wrong usage, 130 interrupted.

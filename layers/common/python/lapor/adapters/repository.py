@@ -7,7 +7,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -299,6 +299,52 @@ class ReportRepository:
         if not item:
             return None
         return {name: value["S"] for name, value in item.items() if "S" in value}
+
+    def rewrite_notes(self, report_id: str, rewrite: Callable[[str], str]) -> int:
+        """Replace each timeline note of a report by ``rewrite(note)`` where that changes it; how many changed."""
+        changed = 0
+        for item in self._query_all(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :event)",
+            ExpressionAttributeValues={":pk": {"S": report_pk(report_id)}, ":event": {"S": EVENT_PREFIX}},
+            ConsistentRead=True,
+        ):
+            note = item.get("note", {}).get("S")
+            if note is None or rewrite(note) == note:
+                continue
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET note = :note",
+                ExpressionAttributeValues={":note": {"S": rewrite(note)}},
+            )
+            changed += 1
+        return changed
+
+    def rewrite_pending(self, report_id: str, rewrite: Callable[[Notification], Notification]) -> int:
+        """Rewrite the report's messages that wait for confirmation; how many changed."""
+        pending = self.pending_messages(report_id)
+        if pending is None:
+            return 0
+        rewritten = [rewrite(n) for n in pending.notifications]
+        changed = sum(1 for old, new in zip(pending.notifications, rewritten, strict=True) if old != new)
+        if changed:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": PENDING_SK}},
+                UpdateExpression="SET notifications = :all",
+                ConditionExpression="changes = :seen",
+                ExpressionAttributeValues={
+                    ":all": {"L": [{"S": n.model_dump_json()} for n in rewritten]},
+                    ":seen": {"N": str(pending.changes)},
+                },
+            )
+        return changed
+
+    def delete_record(self, table: str, key: str) -> int:
+        """Delete an item of a table keyed by ``id`` (an idempotency record or counter); 1 if it existed."""
+        response = self.client.delete_item(TableName=table, Key={"id": {"S": key}}, ReturnValues="ALL_OLD")
+        return 1 if response.get("Attributes") else 0
 
     def add_event(self, report_id: str, event: TimelineEvent) -> None:
         """Append a timeline event that changes nothing else (e.g. an undeliverable notification)."""
@@ -835,6 +881,34 @@ class ReportRepository:
         response = self.client.query(**kwargs)
         ids = [item["pk"]["S"].removeprefix("REPORT#") for item in response.get("Items", [])]
         return ids, response.get("LastEvaluatedKey")
+
+    def reports_of_contact(self, *, email: str | None, phone: str | None) -> list[str]:
+        """Ids of every report filed with this email (lower case) or phone (E.164).
+
+        A Scan of the whole table, for an operator's erasure request only: no index keeps contacts.
+        """
+        conditions, values = [], {":report": {"S": REPORT_SK}}
+        if email:
+            conditions.append("reporter.email = :email")
+            values[":email"] = {"S": email}
+        if phone:
+            conditions.append("reporter.phone = :phone")
+            values[":phone"] = {"S": phone}
+        if not conditions:
+            return []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": f"sk = :report AND ({' OR '.join(conditions)})",
+            "ExpressionAttributeValues": values,
+            "ProjectionExpression": "pk",
+        }
+        found: list[str] = []
+        while True:
+            response = self.client.scan(**kwargs)
+            found += [item["pk"]["S"].removeprefix("REPORT#") for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def reports_of_period(self, period: str) -> Iterator[Report]:
         """Every report created in a WIB month (``YYYY-MM``), for statistics."""

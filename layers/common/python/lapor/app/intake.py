@@ -150,7 +150,9 @@ def submit_report(
     quota = _contact_quota(report, quota_table, now) if quota_table else None
     try:
         try:
-            reports.save(report, expected_version=None, events=[event], idempotency=record, contact_quota=quota)
+            reports.save(
+                report, expected_version=None, events=[event], idempotency=record, contact_quota=quota
+            )
         except ContactLimitReached:
             skipped = TimelineEvent(
                 at=now,

@@ -292,7 +292,8 @@ def _context(
     lang: Language = language or (report.language if to_reporter else OFFICIALS_LANGUAGE)
     phrases = PHRASES[lang]
     rule = _RULES[notification.event]
-    redact = redactor(report, phrases.hidden)
+    # The reporter's contact may not be the reporter's (relay): their name is hidden from it too.
+    redact = redactor(report, phrases.hidden, hide_name=True if to_reporter else None)
 
     category = directory.categories_by_code.get(report.category or "")
     agency = directory.agency_name(report.agency) or report.agency

@@ -281,7 +281,7 @@ def create_app(
     )
     def get_attachments(report_id: TRACKING_CODE) -> Response[list[AttachmentView]]:
         svc = services()
-        caller = _official(svc, _claims(app), svc.directory())
+        caller = _official(svc, _claims(app, svc), svc.directory())
         if svc.uploads is None:
             raise ServiceNotReady("uploads bucket not configured")
         views = attachments.attachments_for_official(
@@ -458,7 +458,7 @@ def create_app(
     ) -> Response[InboxPageView]:
         svc = services()
         directory = svc.directory()
-        caller = _official(svc, _claims(app), directory)
+        caller = _official(svc, _claims(app, svc), directory)
         page = inbox.inbox(
             caller,
             reports=svc.reports,
@@ -486,7 +486,7 @@ def create_app(
     )
     def get_inbox_summary() -> Response[InboxSummary]:
         svc = services()
-        caller = _official(svc, _claims(app), svc.directory())
+        caller = _official(svc, _claims(app, svc), svc.directory())
         return _json(200, inbox.summary(caller, reports=svc.reports, now=svc.clock()))
 
     @app.get(
@@ -500,7 +500,7 @@ def create_app(
     def get_me() -> Response[MeView]:
         svc = services()
         directory = svc.directory()
-        claims = _claims(app)
+        claims = _claims(app, svc)
         caller = workflow.caller_from_claims(claims, directory)
         required = svc.settings.mfa_required
         enrolled = _has_totp(svc, claims or {}) if required and officials.needs_mfa(caller) else False
@@ -523,7 +523,7 @@ def create_app(
     ) -> Response[list[OfficialOption]]:
         svc = services()
         directory = svc.directory()
-        caller = _official(svc, _claims(app), directory)
+        caller = _official(svc, _claims(app, svc), directory)
         code = (agency or caller.agency).upper()
         return _json(200, officials.assignees(caller, code, reports=svc.reports, directory=directory))
 
@@ -572,7 +572,7 @@ def create_app(
     ) -> Response[ActionResult]:
         svc = services()
         directory = svc.directory()
-        caller = _official(svc, _claims(app), directory)
+        caller = _official(svc, _claims(app, svc), directory)
         report_id = app.path_id(report_id)
 
         def run() -> ActionResult:
@@ -699,12 +699,23 @@ RESULT_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def _claims(app: APIGatewayRestResolver) -> dict[str, Any] | None:
-    # Only the authorizer's verified claims identify an official (API Gateway's Cognito authorizer,
-    # or the local gateway's equivalent); nothing the client sends in headers or body does.
+def _claims(app: APIGatewayRestResolver, svc: Services) -> dict[str, Any] | None:
+    """The authorizer's verified claims, when they are an ID token of the officials' app client.
+
+    Only these identify an official (API Gateway's Cognito authorizer, or the local gateway's
+    equivalent); nothing the client sends in headers or body does. The deployed authorizer accepts
+    an ID token of any app client of the pool, so the audience is checked here against the client
+    the officials' page signs in with (a second app client must never open the officials' API).
+    """
     authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
     claims = authorizer.get("claims")
-    return claims if isinstance(claims, dict) else None
+    if not isinstance(claims, dict):
+        return None
+    client_id = svc.settings.user_pool_client_id
+    if client_id and (claims.get("aud") != client_id or claims.get("token_use") != "id"):
+        logger.warning("token of another app client refused")
+        return None
+    return claims
 
 
 @lru_cache(maxsize=4)

@@ -431,3 +431,77 @@ def test_keyed_retry_returns_the_same_receipt_that_no_table_holds(pipeline: Pipe
     from lapor.domain.ids import receipt_matches
 
     assert receipt_matches(first["receipt"], pipeline.report(first["id"]).receipt_hash)
+
+
+# ---- the officials' API and the token's audience ----------------------------------------------------
+
+
+def test_officials_api_refuses_a_token_of_another_app_client(officials: Officials):  # noqa: F811
+    import intake_app
+
+    # Given the deployed setting: the officials' page's app client, whose tokens alone open the API
+    services = intake_app.services()
+    services.settings = services.settings.model_copy(update={"user_pool_client_id": "officials-page"})
+
+    def inbox(claims: dict[str, Any]) -> int:
+        response = intake_app.lambda_handler(
+            api_event("GET", "/inbox", claims=claims), context("lapor-intake")
+        )
+        return response["statusCode"]
+
+    who = {"custom:official_id": "kemenkes-admin", "cognito:username": "kemenkes-admin", "token_use": "id"}
+    # When API Gateway's authorizer passes the claims of an ID token of another client of the pool
+    # Then the function refuses it; the page's own client's token is let in
+    assert inbox(who | {"aud": "another-app-client"}) == 401
+    assert inbox(who | {"aud": "officials-page", "token_use": "access"}) == 401
+    assert inbox(who | {"aud": "officials-page"}) == 200
+
+
+# ---- erasure on request -----------------------------------------------------------------------------
+
+
+def test_erasure_removes_the_reporter_everywhere_and_keeps_the_record(officials: Officials):  # noqa: F811
+    from lapor.app.erasure import erase_reporter
+    from tests.integration.conftest_route_notify import SUBMITTED_AT
+
+    canary = make_canary()
+    pipe = officials.pipeline
+    contact = {"name": canary.name, "email": canary.email, "phone": canary.phone_shapes()[2]}
+    # Given two reports of one reporter, the identity typed into the texts, notes and a comment
+    created = [
+        submit(KEMENKES_REPORT | {"description": canary.typed("Isi"), "reporter": contact}) for _ in range(2)
+    ]
+    other = submit(KEMENKES_REPORT | {"reporter": {"email": "orang.lain@example.com"}})
+    pipe.route()
+    rid = created[0]["id"]
+    liaison = pipe.report(rid).assignee
+    for action in ("verify", "complete"):
+        assert officials.act(rid, liaison, action, canary.typed("Catatan"))[0] == 200
+    body = {"receipt": created[0]["receipt"], "action": "reopen", "comment": canary.typed("Alasan")}
+    assert intake("POST", f"/reports/{rid}/feedback", body)[0] == 200
+    pipe.route()
+    # When the operator erases the reporter found by their email
+    repo = pipe.repository
+    found = repo.reports_of_contact(email=canary.email, phone=None)
+    assert sorted(found) == sorted(r["id"] for r in created)
+    summary = erase_reporter(
+        found,
+        reports=repo,
+        uploads=None,
+        counters_table=pipe.resources.names.idempotency_table,
+        now=SUBMITTED_AT + timedelta(days=1),
+    )
+    # Then no item of the reports table names them any more, nor do the counters exist
+    assert sorted(summary.reports) == sorted(found) and summary.notes >= 3 and summary.counters == 1
+    client = boto3.client("dynamodb")
+    for table in (pipe.resources.names.reports_table, pipe.resources.names.idempotency_table):
+        items = json.dumps(
+            [i for p in client.get_paginator("scan").paginate(TableName=table) for i in p["Items"]]
+        )
+        assert not canary.leaks(items), canary.leaks(items)
+    # ... the reports, their status history and their officials' workflow go on
+    assert pipe.report(rid).status.value == "in_progress" and pipe.report(rid).reporter is None
+    assert officials.act(rid, liaison, "complete", "Selesai")[0] == 200
+    assert pipe.report(other["id"]).reporter is not None
+    status, view = officials.view(rid, liaison)
+    assert status == 200 and "erased" in [entry["action"] for entry in view["timeline"]]

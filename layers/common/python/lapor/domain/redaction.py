@@ -37,8 +37,8 @@ def phone_pattern(e164: str) -> re.Pattern[str]:
     """Any written form of an Indonesian mobile number: +62 812-..., 0062..., 62812..., (0812) ..., 0812..., 812..."""
     sep = _PHONE_SEPARATORS
     national = e164.removeprefix("+62")
-    prefix = rf"(?:(?:\+|00)?{sep}62{sep}(?:\(?0\)?{sep})?|0{sep})?"
-    return re.compile(r"(?<!\d)" + prefix + sep.join(re.escape(d) for d in national) + r"(?!\d)")
+    prefix = rf"(?:(?:(?:\+|00){sep})?62{sep}(?:\(?0\)?{sep})?|0{sep})?"
+    return re.compile(r"(?<!\d)\(?" + prefix + sep.join(re.escape(d) for d in national) + r"(?!\d)")
 
 
 def _name_patterns(name: str) -> list[re.Pattern[str]]:

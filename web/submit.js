@@ -143,12 +143,15 @@ async function sniff(file) {
   return match ? match[1] : null;
 }
 
+$('#f-files-choose').addEventListener('click', () => fileInput.click());
+
 function renderFiles() {
+  $('#f-files-none').hidden = files.length > 0;
   $('#file-list').replaceChildren(...files.map((entry, i) => h('li', {},
     h('span', {}, `${entry.file.name} (${Math.max(1, Math.round(entry.file.size / 1024))} KB)`), ' ',
     h('button', {
       type: 'button', class: 'secondary small', 'aria-label': t('f.attachments.remove', { name: entry.file.name }),
-      onclick: () => { files.splice(i, 1); renderFiles(); fileInput.focus(); },
+      onclick: () => { files.splice(i, 1); renderFiles(); $('#f-files-choose').focus(); },
     }, t('f.attachments.removeShort')))));
 }
 

@@ -38,7 +38,7 @@ MAX_EXAMPLES = 30
 SEED = 20261129
 # GET/POST /reports…, /categories, /regions, /messages, /uploads, /stats, /inbox, /inbox/summary, /me,
 # /officials, /agencies, /auth/config, feedback, actions, attachments
-OPERATIONS = 16
+OPERATIONS = 17
 
 
 @dataclass(frozen=True)

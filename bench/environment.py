@@ -15,6 +15,9 @@ FUNCTIONS = {
     "route": ("functions/route", "route_app"),
     "sla_check": ("functions/sla_check", "sla_check_app"),
     "notify": ("functions/notify", "notify_app"),
+    "tally": ("functions/tally", "tally_app"),
+    "evaluation": ("functions/evaluation", "evaluation_app"),
+    "export": ("functions/export", "export_app"),
 }
 DEMO_DIRECTORY = ROOT / "local" / "directory.demo.yaml"
 REGION = "ap-southeast-3"

@@ -24,6 +24,8 @@ class Options:
     contention_timeout: float = 1_800.0  # the burners halve the stack's share of the machine
     sla_sizes: tuple[int, ...] = (2_000, 20_000, 50_000)  # 100_000 takes about 5 more minutes
     sla_due: int = 50
+    stats_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)  # reports of one month for GET /stats
+    evaluation_reports: int = 10_000
     inbox_sizes: tuple[int, ...] = (50, 5_000)  # open reports of one agency: small, then large
     inbox_calls: int = 5  # per question and size: moto takes seconds per GSI Query at 5,000
 
@@ -45,6 +47,8 @@ class Options:
             "contention_timeout": 300.0,
             "sla_sizes": (500, 2_000),
             "sla_due": 50,
+            "stats_sizes": (1_000, 5_000),
+            "evaluation_reports": 1_000,
             "inbox_sizes": (50, 500),
             "inbox_calls": 5,
         }
@@ -59,6 +63,6 @@ class Options:
     def from_json(cls, data: dict[str, Any]) -> Options:
         """Options read back in a worker."""
         values = dict(data)
-        for key in ("latency_rates", "sla_sizes", "inbox_sizes"):
+        for key in ("latency_rates", "sla_sizes", "inbox_sizes", "stats_sizes"):
             values[key] = tuple(values[key])
         return cls(**values)

@@ -40,6 +40,7 @@ benchmarks (in run order):
   warm_intake        warm POST /reports handler time vs a bare put_item, in-process moto
   dynamodb_requests  DynamoDB requests per report, and what 1,000 reports cost by service (report_cost)
   sla_scan           one SLA run against N open reports of which 50 are due: items read, requests, time
+  accountability     GET /stats at 1k/10k/100k reports (p50, requests), evaluation at 10k, export at 100k
   inbox              GET /inbox per scope for an agency with 50 and 5,000 open reports: p50/p95, requests
   latency            the local stack over HTTP at 5, 20 and 50 reports/s: submit -> dispatched, -> email
   load               2,000 reports at once over HTTP: throughput, every message sent exactly once

@@ -23,6 +23,7 @@ BENCHMARKS = {
     "warm_intake": "bench.warm_intake:run",
     "dynamodb_requests": "bench.dynamodb_requests:run",
     "sla_scan": "bench.sla_scan:run",
+    "accountability": "bench.accountability:run",
     "inbox": "bench.inbox:run",
     "latency": "bench.latency:run",
     "load": "bench.load:run",

@@ -20,6 +20,10 @@ iterates dictionaries that a concurrent write may be resizing, and an item-level
 undo another request's write made in between. One lock costs no throughput, as every request holds
 the process's GIL anyway.
 
+``partition_scoped_queries`` lets a Query of a table (not of an index) look at its own partition:
+moto lists and sorts every item of the table for each one, so reading one partition of counters
+cost time in proportion to everything else stored beside it.
+
 ``cached_action_lookup`` remembers each response class's method names, which moto otherwise
 collects with ``inspect.getmembers`` on every request.
 
@@ -139,7 +143,7 @@ def recorded_send_times() -> Iterator[dict[str, str]]:
     from moto.sns.models import SNSBackend
 
     times: dict[str, str] = {}
-    send_email, publish = SESBackend.send_email, SNSBackend.publish
+    send_email, send_raw_email, publish = SESBackend.send_email, SESBackend.send_raw_email, SNSBackend.publish
 
     def now() -> str:
         return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -149,17 +153,24 @@ def recorded_send_times() -> Iterator[dict[str, str]]:
         times[message.id] = now()
         return message
 
+    def timed_send_raw_email(self: Any, *args: Any, **kwargs: Any) -> Any:
+        message = send_raw_email(self, *args, **kwargs)
+        times[message.id] = now()
+        return message
+
     def timed_publish(self: Any, *args: Any, **kwargs: Any) -> Any:
         message_id = publish(self, *args, **kwargs)
         times[str(message_id)] = now()
         return message_id
 
     SESBackend.send_email = timed_send_email  # type: ignore[method-assign]
+    SESBackend.send_raw_email = timed_send_raw_email  # type: ignore[method-assign]
     SNSBackend.publish = timed_publish  # type: ignore[method-assign]
     try:
         yield times
     finally:
         SESBackend.send_email = send_email  # type: ignore[method-assign]
+        SESBackend.send_raw_email = send_raw_email  # type: ignore[method-assign]
         SNSBackend.publish = publish  # type: ignore[method-assign]
 
 
@@ -271,6 +282,43 @@ def one_dynamodb_request_at_a_time() -> Iterator[None]:
     finally:
         for cls, method in originals.items():
             cls.call_action = method  # type: ignore[method-assign]
+
+
+@contextmanager
+def partition_scoped_queries() -> Iterator[None]:
+    """While active, a Query on a table's own key reads only the items of the partition it names."""
+    from moto.dynamodb.models.table import Table
+
+    original_query, original_all_items = Table.query, Table.all_items
+    scope = threading.local()
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        if index_name is not None or hash_key is None:
+            return original_query(self, hash_key, *args, **kwargs)
+        scope.partition = (self, hash_key)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            scope.partition = None
+
+    def all_items(self: Any) -> Any:
+        partition = getattr(scope, "partition", None)
+        if partition is None or partition[0] is not self:
+            return original_all_items(self)
+        found = self.items.get(partition[1])
+        if found is None:
+            return []
+        items = list(found.values()) if self.range_key_attr else [found]
+        return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.query = original_query  # type: ignore[method-assign]
+        Table.all_items = original_all_items  # type: ignore[method-assign]
 
 
 @contextmanager

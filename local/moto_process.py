@@ -31,6 +31,8 @@ def outbox_document(send_times: dict[str, str]) -> dict[str, Any]:
         "ses": {
             "Message": [
                 {"id": m.id, "subject": m.subject, "body": m.body, "destinations": m.destinations}
+                if not hasattr(m, "raw_data")
+                else raw_email(m.id, m.raw_data, m.destinations)
                 for m in list(ses.sent_messages)
             ]
         },
@@ -41,6 +43,30 @@ def outbox_document(send_times: dict[str, str]) -> dict[str, Any]:
             ]
         },
         "times": dict(send_times),
+    }
+
+
+def raw_email(message_id: str, raw: str, destinations: list[str]) -> dict[str, Any]:
+    """A raw (MIME) email as the outbox shows it: subject, text body and its attachments' names and sizes."""
+    import email
+    from email.policy import default
+
+    parsed = email.message_from_string(raw, policy=default)
+    body = parsed.get_body(preferencelist=("plain", "html"))
+    attachments = [
+        {
+            "filename": part.get_filename(),
+            "content_type": part.get_content_type(),
+            "size": len(part.get_payload(decode=True) or b""),
+        }
+        for part in parsed.iter_attachments()
+    ]
+    return {
+        "id": message_id,
+        "subject": str(parsed["Subject"] or ""),
+        "body": body.get_content() if body is not None else "",
+        "destinations": {"ToAddresses": list(destinations)},
+        "attachments": attachments,
     }
 
 
@@ -117,6 +143,7 @@ def main(argv: list[str]) -> int:
         cached_action_lookup,
         item_level_transaction_backups,
         one_dynamodb_request_at_a_time,
+        partition_scoped_queries,
         plain_json_item_responses,
         recorded_send_times,
         sqs_queue_changes_under_lock,
@@ -131,6 +158,7 @@ def main(argv: list[str]) -> int:
         patches.enter_context(item_level_transaction_backups())
         patches.enter_context(plain_json_item_responses())
         patches.enter_context(cached_action_lookup())
+        patches.enter_context(partition_scoped_queries())
         patches.enter_context(one_dynamodb_request_at_a_time())
         # Without it, overlapping deletes drop a message sent between them (issue 19).
         patches.enter_context(sqs_queue_changes_under_lock())

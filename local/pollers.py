@@ -32,6 +32,13 @@ def matches_route_filter(record: dict[str, Any]) -> bool:
     )
 
 
+def matches_report_filter(record: dict[str, Any]) -> bool:
+    """The tally's event filter, as deployed: every INSERT and MODIFY of a report item."""
+    if record.get("eventName") not in ("INSERT", "MODIFY"):
+        return False
+    return record.get("dynamodb", {}).get("NewImage", {}).get("sk", {}).get("S") == REPORT_SK
+
+
 class StreamPoller(threading.Thread):
     """Reads every shard of a DynamoDB stream and invokes the handler with Lambda-shaped batches.
 

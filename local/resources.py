@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from lapor.adapters.schema import DIRECTORY, IDEMPOTENCY, REPORTS
+from lapor.adapters.schema import AGGREGATES, DIRECTORY, IDEMPOTENCY, REPORTS
 from lapor.adapters.uploads import INCOMING, lifecycle_rules
 
 REGION = "ap-southeast-3"
@@ -32,6 +32,18 @@ class ResourceNames:
     @property
     def idempotency_table(self) -> str:
         return f"{self.prefix}-idempotency"
+
+    @property
+    def aggregates_table(self) -> str:
+        return f"{self.prefix}-aggregates"
+
+    @property
+    def data_bucket(self) -> str:
+        return f"{self.prefix}-data"
+
+    @property
+    def tally_failures_queue(self) -> str:
+        return f"{self.prefix}-tally-failures"
 
     @property
     def notify_queue(self) -> str:
@@ -72,6 +84,7 @@ class Resources:
     notify_queue_arn: str
     notify_dlq_url: str
     route_failures_url: str
+    tally_failures_url: str
     sla_failures_url: str
     sender_email: str
     upload_events_url: str
@@ -86,6 +99,8 @@ class Resources:
             "LAPOR_DIRECTORY_TABLE": self.names.directory_table,
             "LAPOR_IDEMPOTENCY_TABLE": self.names.idempotency_table,
             "LAPOR_RECEIPT_SECRET": self.receipt_secret_arn,
+            "LAPOR_AGGREGATES_TABLE": self.names.aggregates_table,
+            "LAPOR_DATA_BUCKET": self.names.data_bucket,
             "LAPOR_NOTIFY_QUEUE_URL": self.notify_queue_url,
             "LAPOR_DUE_SHARDS": str(due_shards),
             "LAPOR_PUBLIC_URL": public_url,
@@ -105,13 +120,14 @@ def create_resources(
     sender_email: str = "no-reply@lapor.local",
     visibility_timeout: int = 5,
 ) -> Resources:
-    """Create tables, queues and the SES sender identity with ``session`` (a boto3 Session)."""
+    """Create tables, queues, the data bucket and the SES sender identity with ``session`` (a boto3 Session)."""
     names = names or ResourceNames()
     dynamodb = session.client("dynamodb")
     for spec, table in (
         (REPORTS, names.reports_table),
         (DIRECTORY, names.directory_table),
         (IDEMPOTENCY, names.idempotency_table),
+        (AGGREGATES, names.aggregates_table),
     ):
         dynamodb.create_table(**spec.create_table_kwargs(table))
         if spec.ttl_attribute:
@@ -139,8 +155,12 @@ def create_resources(
         "QueueArn"
     ]
     route_failures = sqs.create_queue(QueueName=names.route_failures_queue)["QueueUrl"]
+    tally_failures = sqs.create_queue(QueueName=names.tally_failures_queue)["QueueUrl"]
     sla_failures = sqs.create_queue(QueueName=names.sla_failures_queue)["QueueUrl"]
 
+    session.client("s3").create_bucket(
+        Bucket=names.data_bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
     session.client("ses").verify_email_identity(EmailAddress=sender_email)
     upload_events = create_uploads_bucket(session, names)
     # Receipts of keyed submissions are derived from this secret, as in the deployed stack.
@@ -154,6 +174,7 @@ def create_resources(
         notify_queue_arn=notify_arn,
         notify_dlq_url=dlq_url,
         route_failures_url=route_failures,
+        tally_failures_url=tally_failures,
         sla_failures_url=sla_failures,
         sender_email=sender_email,
         upload_events_url=upload_events,

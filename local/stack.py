@@ -17,7 +17,8 @@ from local.auth import DEFAULT_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_DIRS = [
-    ROOT / "functions" / name for name in ("intake", "route", "sla_check", "notify", "attachments")
+    ROOT / "functions" / name
+    for name in ("intake", "route", "sla_check", "notify", "attachments", "tally", "evaluation", "export")
 ]
 LAYER_DIR = ROOT / "layers" / "common" / "python"
 DEMO_DIRECTORY = ROOT / "local" / "directory.demo.yaml"
@@ -32,6 +33,8 @@ PROTECTED = {
     ("POST", "/reports/{id}/actions"),
     ("GET", "/reports/{id}/attachments"),
 }
+# The monthly jobs POST /_local/jobs/{name} runs, and their entry modules.
+JOBS = {"evaluation": "evaluation_app", "export": "export_app"}
 # A poller finishes the invocation it is in before it stops; an SLA run can take this long.
 POLLER_STOP_SECONDS = 60
 
@@ -265,6 +268,10 @@ class LocalStack:
             ("POST", "/_local/token"): lambda query, body: self.token(body),
             ("GET", "/_local/pipeline"): lambda query, body: (200, self.pipeline_status()),
             ("GET", "/_local/undelivered"): lambda query, body: self.undelivered(query),
+            **{
+                ("POST", f"/_local/jobs/{name}"): (lambda query, body, name=name: self.run_job(name, body))
+                for name in JOBS
+            },
         }
         return make_server(
             self.config.host,
@@ -281,8 +288,9 @@ class LocalStack:
         import notify_app
         import route_app
         import sla_check_app
+        import tally_app
 
-        from local.pollers import QueuePoller, S3EventPoller, Schedule, StreamPoller
+        from local.pollers import QueuePoller, S3EventPoller, Schedule, StreamPoller, matches_report_filter
 
         resources = self.resources
         self.stream_poller = StreamPoller(
@@ -291,6 +299,16 @@ class LocalStack:
             handler=route_app.lambda_handler,
             function_name="lapor-route",
             on_failure_url=resources.route_failures_url,
+        )
+        # The tally reads the same stream with its own filter, as a second event source mapping does.
+        self.tally_poller = StreamPoller(
+            session=self.session,
+            stream_arn=resources.reports_stream_arn,
+            handler=tally_app.lambda_handler,
+            function_name="lapor-tally",
+            on_failure_url=resources.tally_failures_url,
+            record_filter=matches_report_filter,
+            batch_size=100,
         )
         # Several notify batches at once, as Lambda's SQS integration runs (it starts with five).
         self.queue_pollers = [
@@ -311,7 +329,7 @@ class LocalStack:
             handler=attachments_app.lambda_handler,
             function_name="lapor-attachments",
         )
-        self.threads = [self.stream_poller, *self.queue_pollers, self.upload_poller]
+        self.threads = [self.stream_poller, self.tally_poller, *self.queue_pollers, self.upload_poller]
         if self.config.sla_interval > 0:
             self.threads.append(
                 Schedule(
@@ -322,7 +340,7 @@ class LocalStack:
             )
         for thread in self.threads:
             thread.start()
-        self.log("stream poller (route), queue poller (notify) and SLA schedule running")
+        self.log("stream pollers (route, tally), queue poller (notify) and SLA schedule running")
 
     def invoke_api(self, event: dict[str, Any]) -> dict[str, Any]:
         """One API Gateway → intake invocation (one warm container: requests are handled one at a time)."""
@@ -352,6 +370,24 @@ class LocalStack:
             )
         except ValueError as error:
             return 400, {"message": str(error), "errors": [{"field": "now", "message": str(error)}]}
+
+    def run_job(self, name: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+        """``POST /_local/jobs/{name} {period}``: run a monthly job once; ``{bucket, keys}`` it wrote."""
+        import importlib
+
+        from lapor.domain.errors import InvalidInput
+        from local.lambda_runtime import invoke
+
+        entry = importlib.import_module(JOBS[name])
+        event = {"period": body["period"]} if body and body.get("period") is not None else {}
+        try:
+            return 200, invoke(
+                entry.lambda_handler, event, function_name=f"lapor-{name}", timeout_seconds=900
+            )
+        except InvalidInput as error:
+            # The local stack answers in Indonesian, the API's default language.
+            message = error.message("id")
+            return 422, {"message": message, "errors": [{"field": error.field, "message": message}]}
 
     def pipeline_status(self) -> dict[str, Any]:
         """Whether anything is still moving: queue depths (visible, in flight, delayed) and the stream.
@@ -451,6 +487,7 @@ def sent_messages(data: dict[str, Any], sent_times: dict[str, str]) -> list[dict
                 "to": to,
                 "subject": message.get("subject"),
                 "body": message.get("body"),
+                "attachments": message.get("attachments", []),
                 "sent_at": sent_times.get(message.get("id", "")),
             }
         )
@@ -460,6 +497,7 @@ def sent_messages(data: dict[str, Any], sent_times: dict[str, str]) -> list[dict
                 "channel": "sms",
                 "to": [sms.get("phone_number")],
                 "body": sms.get("message"),
+                "attachments": [],
                 "sent_at": sent_times.get(sms.get("message_id", "")),
             }
         )

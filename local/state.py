@@ -12,7 +12,7 @@ from local.resources import Resources
 
 
 def _tables(resources: Resources) -> list[str]:
-    return [resources.names.reports_table, resources.names.directory_table]
+    return [resources.names.reports_table, resources.names.directory_table, resources.names.aggregates_table]
 
 
 def _encode(value: Any) -> Any:
@@ -36,7 +36,7 @@ def _decode(value: Any) -> Any:
 
 
 def save(session: Any, resources: Resources, path: Path) -> int:
-    """Write every item of the reports and directory tables to ``path`` atomically; the item count."""
+    """Write every item of the reports, directory and aggregates tables to ``path`` atomically; the item count."""
     dynamodb = session.client("dynamodb")
     dump: dict[str, list[Any]] = {}
     for table in _tables(resources):

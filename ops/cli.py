@@ -9,6 +9,7 @@ import argparse
 import textwrap
 from collections.abc import Sequence
 
+from ops.accountability_commands import EVALUATION, REBUILD_STATS
 from ops.command import FAILED, INTERRUPTED, Command, Console, OpsError
 from ops.directory_commands import LOAD_DIRECTORY, VALIDATE_DIRECTORY
 from ops.erasure import ERASE_REPORTER
@@ -22,6 +23,8 @@ COMMANDS: tuple[Command, ...] = (
     LOAD_DIRECTORY,
     SYNC_OFFICIALS,
     REDRIVE_DLQ,
+    REBUILD_STATS,
+    EVALUATION,
     ERASE_REPORTER,
 )
 
@@ -34,7 +37,7 @@ def build_parser(commands: Sequence[Command] = COMMANDS) -> argparse.ArgumentPar
     """The argument parser with one subparser per command."""
     parser = argparse.ArgumentParser(
         prog="python -m ops",
-        description="Operate a Lapor stack: its directory of agencies and officials, and its queues.",
+        description="Operate a Lapor stack: its directory of agencies and officials, its queues and its statistics.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -13,7 +13,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from lapor.adapters.schema import INBOX_INDEXES, PERIOD_INDEX
+from lapor.adapters.schema import INBOX_INDEXES
 from lapor.domain.catalogue import bilingual
 from lapor_infra import constants as c
 from lapor_infra import iam
@@ -113,10 +113,11 @@ class IntakeApi(Construct):
                 "LAPOR_MFA_REQUIRED": "true" if config.mfa_required else "false",
                 "LAPOR_CORS_ORIGINS": ",".join(config.cors_origins),
                 "LAPOR_UPLOADS_BUCKET": uploads.bucket_name,
+                "LAPOR_AGGREGATES_TABLE": data.aggregates.table_name,
             },
         )
         role = self.handler.role
-        # Reports: submit, track, officials' inbox and actions, monthly statistics (period index).
+        # Reports: submit, track, officials' inbox and actions.
         # Messages a change causes ride in the report item's outbox and reach the notify queue through
         # the stream and the router (transactional outbox), so intake never sends to the queue.
         # A report is read alone (actions) or with its timeline (a Query of its partition), and written
@@ -126,8 +127,10 @@ class IntakeApi(Construct):
             role,
             data.reports,
             ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
-            query_indexes=[*INBOX_INDEXES, PERIOD_INDEX],
+            query_indexes=[*INBOX_INDEXES],
         )
+        # Statistics: GET /stats reads only the counters the tally keeps.
+        iam.table(role, data.aggregates, ["Query"])
         # Directory document and the officials' open-report counters (changed with actions).
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
         # Idempotency-Key records: a submission writes its own in the report transaction, officials'

@@ -41,8 +41,23 @@ def runtime_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
 
 def imaging_dependencies(pyproject: Path = c.PYPROJECT) -> list[str]:
     """The attachments function's own layer: ``[project.optional-dependencies].imaging`` (Pillow)."""
+    return extra_dependencies("imaging", pyproject)
+
+
+def extra_dependencies(extra: str, pyproject: Path = c.PYPROJECT) -> list[str]:
+    """The requirement strings of one ``[project.optional-dependencies]`` group (a function's own layer)."""
     with pyproject.open("rb") as handle:
-        return list(tomllib.load(handle)["project"]["optional-dependencies"]["imaging"])
+        return list(tomllib.load(handle)["project"]["optional-dependencies"][extra])
+
+
+def newer_glibc_platform(architecture: lambda_.Architecture = c.ARCHITECTURE) -> str:
+    """manylinux_2_28 for the functions' architecture: numpy, matplotlib and pyarrow publish only
+    those wheels for Python 3.14; Lambda's Python 3.14 runtime is Amazon Linux 2023 (glibc 2.34)."""
+    return pip_platform(architecture).replace("manylinux2014", "manylinux_2_28")
+
+
+# Parts of wheels a function never loads: C headers, Cython sources, bundled test suites.
+_UNUSED_IN_LAMBDA = ("include", "tests", "*.pxd", "*.pyx", "*.pxi")
 
 
 COMPILE_MODE = "unchecked-hash"
@@ -77,10 +92,14 @@ def compile_command(target: Path, interpreter: str, *, mount: str = c.LAYER_MOUN
 
 
 def pip_command(
-    target: Path, *, platform: str | None = None, requirements: list[str] | None = None
+    target: Path,
+    *,
+    platform: str | None = None,
+    requirements: list[str] | None = None,
+    more_platforms: tuple[str, ...] = (),
 ) -> list[str]:
     """The pip invocation that fills ``target`` with ``requirements`` (default: the runtime
-    dependencies) for Lambda."""
+    dependencies) for Lambda; ``more_platforms`` are also accepted wheel tags."""
     command = [
         sys.executable,
         "-m",
@@ -89,6 +108,7 @@ def pip_command(
         "--quiet",
         "--disable-pip-version-check",
         "--no-input",
+        *(part for extra in more_platforms for part in ("--platform", extra)),
         "--platform",
         platform or pip_platform(),
         "--implementation",
@@ -131,18 +151,21 @@ def build_layer(
     platform: str | None = None,
     interpreter: str | None = c.PYTHON_BUILD.interpreter,
     requirements: list[str] | None = None,
+    more_platforms: tuple[str, ...] = (),
+    trim: bool = False,
 ) -> None:
     """Fill ``output_dir`` with ``python/`` = third-party wheels + the ``lapor`` package, compiled.
 
     ``platform`` (pip's, default the functions' architecture) and ``interpreter`` (the compiler,
     default the runtime's; None skips bytecode) let the cold-import benchmark build the very same
     layer for this machine. With ``requirements`` (the imaging layer) only those wheels are bundled:
-    the ``lapor`` package comes from the common layer.
+    the ``lapor`` package comes from the common layer. ``trim`` drops what a function never loads
+    (headers, Cython sources, bundled test suites: a fifth of pyarrow).
     """
     target = output_dir / "python"
     target.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(  # noqa: S603
-        pip_command(target, platform=platform, requirements=requirements),
+        pip_command(target, platform=platform, requirements=requirements, more_platforms=more_platforms),
         capture_output=True,
         text=True,
         check=False,
@@ -159,8 +182,14 @@ def build_layer(
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts are of no use in a layer
     if requirements is None:
         shutil.copytree(c.SHARED_PACKAGE_DIR, target / "lapor", ignore=_IGNORED, dirs_exist_ok=True)
-    for stale in target.rglob("__pycache__"):  # wheels may ship bytecode of another Python
-        shutil.rmtree(stale)
+    for stale in list(target.rglob("__pycache__")):  # wheels may ship bytecode of another Python
+        shutil.rmtree(stale, ignore_errors=True)
+    for pattern in _UNUSED_IN_LAMBDA if trim else ():
+        for path in list(target.rglob(pattern)):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink()
     if interpreter is None:
         return
     result = subprocess.run(compile_command(target, interpreter), capture_output=True, text=True, check=False)  # noqa: S603
@@ -174,11 +203,24 @@ def build_layer(
 class LocalLayerBundling:
     """CDK's hook for bundling on the build machine; Docker is never needed (nor used)."""
 
-    def __init__(self, requirements: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        requirements: list[str] | None = None,
+        *,
+        more_platforms: tuple[str, ...] = (),
+        trim: bool = False,
+    ) -> None:
         self.requirements = requirements
+        self.more_platforms = more_platforms
+        self.trim = trim
 
     def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
-        build_layer(Path(output_dir), requirements=self.requirements)
+        build_layer(
+            Path(output_dir),
+            requirements=self.requirements,
+            more_platforms=self.more_platforms,
+            trim=self.trim,
+        )
         return True
 
 
@@ -212,6 +254,28 @@ def imaging_layer_code() -> lambda_.Code:
         bundling=cdk.BundlingOptions(
             image=cdk.DockerImage.from_registry("unused"),
             local=LocalLayerBundling(requirements),
+            command=["false"],
+        ),
+    )
+
+
+def job_layer_code(extra: str) -> lambda_.Code:
+    """A monthly job's layer (``charts`` or ``parquet``): the group's wheels, trimmed and compiled."""
+    requirements = extra_dependencies(extra)
+    more = (newer_glibc_platform(),)
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    bytecode = f"{COMPILE_MODE}:{python_version()}" if c.PYTHON_BUILD.compiles else "no-bytecode"
+    for part in (extra, python_version(), pip_platform(), *more, bytecode, *requirements):
+        digest.update(part.encode() + b"\0")
+    if c.CONSTRAINTS.is_file():
+        digest.update(c.CONSTRAINTS.read_bytes())
+    return lambda_.Code.from_asset(
+        str(c.LAYER_DIR),
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=digest.hexdigest(),
+        bundling=cdk.BundlingOptions(
+            image=cdk.DockerImage.from_registry("unused"),
+            local=LocalLayerBundling(requirements, more_platforms=more, trim=True),
             command=["false"],
         ),
     )

@@ -88,6 +88,27 @@ NOTIFY = FunctionSpec(
     Duration.seconds(30),
     "Lapor notifier: sends queued email (SES) and SMS (SNS), each exactly once",
 )
+TALLY = FunctionSpec(
+    "tally",
+    "tally_app",
+    512,
+    Duration.seconds(60),
+    "Lapor tally: keeps the statistics and evaluation counters from the reports stream",
+)
+EVALUATION = FunctionSpec(
+    "evaluation",
+    "evaluation_app",
+    1024,
+    Duration.minutes(15),
+    "Lapor monthly evaluation of admins and liaison officers: files, charts and emails",
+)
+EXPORT = FunctionSpec(
+    "export",
+    "export_app",
+    2048,
+    Duration.minutes(15),
+    "Lapor monthly open-data export: anonymized reports as Parquet for Athena",
+)
 SMS_STATUS = FunctionSpec(
     "sms_status",
     "sms_status_app",
@@ -102,7 +123,7 @@ ATTACHMENTS = FunctionSpec(
     Duration.seconds(60),
     "Lapor attachments: strips EXIF/GPS from uploaded photos before officials can download them",
 )
-ALL_FUNCTIONS = (INTAKE, ROUTE, SLA_CHECK, NOTIFY, SMS_STATUS, ATTACHMENTS)
+ALL_FUNCTIONS = (INTAKE, ROUTE, SLA_CHECK, NOTIFY, SMS_STATUS, ATTACHMENTS, TALLY, EVALUATION, EXPORT)
 # S3 invokes the attachments function asynchronously; Lambda retries a failed event this often.
 ATTACHMENTS_RETRY_ATTEMPTS = 2
 ATTACHMENTS_MAX_EVENT_AGE = Duration.hours(1)
@@ -121,6 +142,19 @@ ROUTE_BATCH_SIZE = 25
 ROUTE_RETRY_ATTEMPTS = 5
 ROUTE_MAX_RECORD_AGE = Duration.hours(1)
 ROUTE_PARALLELIZATION = 2
+
+# Reports stream -> tally (every report change; the counters are not urgent, batches can be larger).
+TALLY_BATCH_SIZE = 100
+TALLY_RETRY_ATTEMPTS = 10
+TALLY_MAX_RECORD_AGE = Duration.hours(24)
+
+# Monthly jobs: the 1st at 01:00 WIB (evaluation) and 02:00 WIB (export), for the month before.
+JOBS_TIME_ZONE = "Asia/Jakarta"
+EVALUATION_HOUR = 1
+EXPORT_HOUR = 2
+EVALUATION_PREFIX = "evaluations/"
+OPEN_DATA_PREFIX = "open-data/reports/"
+ATHENA_RESULTS_DAYS = 30
 
 # Scheduler -> sla_check.
 SLA_RETRY_ATTEMPTS = 3
@@ -151,6 +185,12 @@ OUTPUT_SLA_FUNCTION = "SlaCheckFunctionName"
 OUTPUT_SMS_DELIVERY_ROLE = "SmsDeliveryStatusRoleArn"
 OUTPUT_API_ALIAS = "ApiFunctionAlias"
 OUTPUT_UPLOADS_BUCKET = "UploadsBucketName"
+OUTPUT_AGGREGATES_TABLE = "AggregatesTableName"
+OUTPUT_DATA_BUCKET = "DataBucketName"
+OUTPUT_EVALUATION_FUNCTION = "EvaluationFunctionName"
+OUTPUT_EXPORT_FUNCTION = "ExportFunctionName"
+OUTPUT_GLUE_DATABASE = "GlueDatabaseName"
+OUTPUT_ATHENA_WORKGROUP = "AthenaWorkGroupName"
 
 # The report item's scalar flag that a change put messages in its outbox: written by lapor.repository,
 # matched by the router's event filter (list contents cannot be matched by Lambda event filters).

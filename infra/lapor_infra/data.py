@@ -8,7 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from lapor.adapters.schema import DIRECTORY, IDEMPOTENCY, REPORTS, Key, TableSpec
+from lapor.adapters.schema import AGGREGATES, DIRECTORY, IDEMPOTENCY, REPORTS, Key, TableSpec
 
 _ATTRIBUTE_TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
 _PROJECTIONS = {
@@ -23,7 +23,7 @@ def _attribute(key: Key | None) -> dynamodb.Attribute | None:
 
 
 class Data(Construct):
-    """Customer-managed key, reports table (with its stream and indexes), directory and idempotency."""
+    """Customer-managed key, reports table (with its stream and indexes), directory, idempotency, aggregates."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: str) -> None:
         super().__init__(scope, construct_id)
@@ -77,6 +77,7 @@ class Data(Construct):
         self.reports = self._table(REPORTS)
         self.directory = self._table(DIRECTORY)
         self.idempotency = self._table(IDEMPOTENCY)
+        self.aggregates = self._table(AGGREGATES)
 
     def _table(self, spec: TableSpec) -> dynamodb.Table:
         stream = dynamodb.StreamViewType[spec.stream_view_type] if spec.stream_view_type else None

@@ -19,7 +19,12 @@ from lapor_infra.nag import acknowledge
 
 _CODE_EXCLUDES = ["__pycache__", "*.pyc", "*.pyo", "tests", ".pytest_cache", ".mypy_cache"]
 # Variables Lambda and powertools read themselves, besides lapor.settings.ENVIRONMENT.
-_RUNTIME_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+_RUNTIME_VARIABLES = {
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+    "MPLCONFIGDIR",  # matplotlib's cache folder (the evaluation's charts)
+}
 
 
 def pipeline_environment(config: LaporConfig, data: Any, notify_queue_url: str) -> dict[str, str]:

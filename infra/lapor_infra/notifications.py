@@ -79,8 +79,10 @@ class Sender(Construct):
             resource_name=self.configuration_set.configuration_set_name,
         )
 
-    def grant_send(self, role: aws_iam.IRole, sender_email: str) -> None:
-        """SendEmail as ``sender_email`` only, in and out of the SES sandbox.
+    def grant_send(
+        self, role: aws_iam.IRole, sender_email: str, *, actions: tuple[str, ...] = ("ses:SendEmail",)
+    ) -> None:
+        """SendEmail (or ``actions``, e.g. SendRawEmail for attachments) as ``sender_email`` only.
 
         SES authorizes every identity a send touches: the sender's, the configuration set and, in
         the sandbox, each recipient's (verified addresses of the same account). So the resource is
@@ -91,7 +93,7 @@ class Sender(Construct):
         identities = stack.format_arn(service="ses", resource="identity", resource_name="*")
         iam.allow(
             role,
-            ["ses:SendEmail"],
+            list(actions),
             [identities, self.configuration_set_arn],
             conditions={"StringEquals": {"ses:FromAddress": sender_email}},
         )

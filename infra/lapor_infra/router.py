@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jsii
+from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -54,6 +55,56 @@ class QueueOnFailure:
         return lambda_.DlqDestinationConfig(destination=self._queue.queue_arn)
 
 
+def read_reports_stream(
+    scope: Construct,
+    handler: LaporFunction,
+    data: Data,
+    failure_queue: sqs.IQueue,
+    *,
+    filters: tuple[dict[str, object], ...],
+    batch_size: int,
+    retry_attempts: int,
+    max_record_age: Duration,
+    parallelization: int = 1,
+) -> lambda_.EventSourceMapping:
+    """A consumer of the reports stream: its read grants, filtered mapping with partial batch
+    failures and bisection, and the on-failure queue for records it gives up on."""
+    role = handler.role
+    stream_arn = data.reports.table_stream_arn
+    assert stream_arn is not None, "the reports table must have a stream"
+    iam.allow(
+        role,
+        ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+        [stream_arn],
+    )
+    iam.allow(role, ["dynamodb:ListStreams"], ["*"])
+    iam.send_to(role, failure_queue)
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "dynamodb:ListStreams supports no resource-level permissions and Lambda's stream poller "
+        "needs it; " + XRAY_REASON,
+    )
+    mapping = lambda_.EventSourceMapping(
+        scope,
+        "ReportsStream",
+        target=handler.function,
+        event_source_arn=stream_arn,
+        starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+        batch_size=batch_size,
+        parallelization_factor=parallelization,
+        bisect_batch_on_error=True,
+        retry_attempts=retry_attempts,
+        max_record_age=max_record_age,
+        report_batch_item_failures=True,
+        filters=[lambda_.FilterCriteria.filter(pattern) for pattern in filters],
+        on_failure=QueueOnFailure(failure_queue),
+    )
+    # Lambda checks the role's stream permissions when it creates the mapping.
+    mapping.node.add_dependency(role)
+    return mapping
+
+
 class Router(Construct):
     """Route function fed by the reports stream, with bisecting retries and a failure queue.
 
@@ -97,37 +148,15 @@ class Router(Construct):
         iam.table(role, data.reports, ["PutItem", "UpdateItem"])
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
         iam.key(role, data.key, iam.KMS_SEND)
-        stream_arn = data.reports.table_stream_arn
-        assert stream_arn is not None, "the reports table must have a stream"
-        iam.allow(
-            role,
-            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
-            [stream_arn],
-        )
-        iam.allow(role, ["dynamodb:ListStreams"], ["*"])
         iam.send_to(role, notify_queue.queue)
-        iam.send_to(role, self.failure_queue)
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "dynamodb:ListStreams supports no resource-level permissions and Lambda's stream poller "
-            "needs it; " + XRAY_REASON,
-        )
-
-        self.mapping = lambda_.EventSourceMapping(
+        self.mapping = read_reports_stream(
             self,
-            "ReportsStream",
-            target=self.handler.function,
-            event_source_arn=stream_arn,
-            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            self.handler,
+            data,
+            self.failure_queue,
+            filters=STREAM_FILTERS,
             batch_size=c.ROUTE_BATCH_SIZE,
-            parallelization_factor=c.ROUTE_PARALLELIZATION,
-            bisect_batch_on_error=True,
+            parallelization=c.ROUTE_PARALLELIZATION,
             retry_attempts=c.ROUTE_RETRY_ATTEMPTS,
             max_record_age=c.ROUTE_MAX_RECORD_AGE,
-            report_batch_item_failures=True,
-            filters=[lambda_.FilterCriteria.filter(pattern) for pattern in STREAM_FILTERS],
-            on_failure=QueueOnFailure(self.failure_queue),
         )
-        # Lambda checks the role's stream permissions when it creates the mapping.
-        self.mapping.node.add_dependency(role)

@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from lapor_infra import constants as c
+from lapor_infra.accountability import MonthlyJobs, OpenData, Tally
 from lapor_infra.api import IntakeApi
 from lapor_infra.config import LaporConfig
 from lapor_infra.data import Data
@@ -57,6 +58,18 @@ class LaporStack(Stack):
         sms_status = SmsDeliveryStatus(
             self, "SmsDeliveryStatus", config=config, data=data, layer=layer, notify_queue=queue
         )
+        tally = Tally(self, "Tally", config=config, data=data, layer=layer, notify_queue=queue)
+        open_data = OpenData(self, "OpenData", config=config, data=data)
+        jobs = MonthlyJobs(
+            self,
+            "MonthlyJobs",
+            config=config,
+            data=data,
+            layer=layer,
+            notify_queue=queue,
+            sender=sender,
+            open_data=open_data,
+        )
         observability = Observability(
             self,
             "Observability",
@@ -70,12 +83,17 @@ class LaporStack(Stack):
                 notifications.handler,
                 sms_status.handler,
                 uploads.handler,
+                tally.handler,
+                jobs.evaluation,
+                jobs.export,
             ],
             stream_consumer=router.handler,
             dead_letter_queues={
                 "NotifyDlq": queue.dlq,
                 "RouteFailureQueue": router.failure_queue,
                 "SlaScheduleDlq": sla.dlq,
+                "TallyFailureQueue": tally.failure_queue,
+                "MonthlyJobsDlq": jobs.dlq,
             },
             notify_queue=queue.queue,
         )
@@ -101,6 +119,21 @@ class LaporStack(Stack):
             ),
             c.OUTPUT_USER_POOL: (identity.user_pool.user_pool_id, "Officials' Cognito user pool"),
             c.OUTPUT_UPLOADS_BUCKET: (uploads.bucket.bucket_name, "Reporters' attachments (private)"),
+            c.OUTPUT_AGGREGATES_TABLE: (data.aggregates.table_name, "Statistics and evaluation counters"),
+            c.OUTPUT_DATA_BUCKET: (open_data.bucket.bucket_name, "Evaluations and open data"),
+            c.OUTPUT_EVALUATION_FUNCTION: (
+                jobs.evaluation.function.function_name,
+                "Monthly evaluation function (ops evaluation)",
+            ),
+            c.OUTPUT_EXPORT_FUNCTION: (
+                jobs.export.function.function_name,
+                "Monthly open-data export function",
+            ),
+            c.OUTPUT_GLUE_DATABASE: (
+                open_data.database_name,
+                "Glue database of the open data (table: reports)",
+            ),
+            c.OUTPUT_ATHENA_WORKGROUP: (open_data.workgroup.name, "Athena workgroup for analysts"),
             c.OUTPUT_USER_POOL_CLIENT: (
                 identity.client.user_pool_client_id,
                 "Web app client of the user pool",

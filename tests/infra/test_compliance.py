@@ -42,6 +42,10 @@ EXPECTED_ACKNOWLEDGMENTS = {
         "Notifications/Function/Role",
         "AwsSolutions-IAM5[Resource::arn:aws:ses:ap-southeast-3:<AWS::AccountId>:identity/*]",
     ),
+    (
+        "MonthlyJobs/Evaluation/Role",
+        "AwsSolutions-IAM5[Resource::arn:aws:ses:ap-southeast-3:<AWS::AccountId>:identity/*]",
+    ),
     ("SmsDeliveryStatus/Function/Role", "AwsSolutions-IAM5[Resource::*]"),
     (
         "SmsDeliveryStatus/LoggingRole",
@@ -62,6 +66,25 @@ EXPECTED_ACKNOWLEDGMENTS = {
     ("NotifyQueue/DeadLetterQueue", "AwsSolutions-SQS3"),
     ("Router/FailureQueue", "AwsSolutions-SQS3"),
     ("SlaSchedule/DeadLetterQueue", "AwsSolutions-SQS3"),
+    ("Tally/Function/Role", "AwsSolutions-IAM5[Resource::*]"),
+    ("Tally/FailureQueue", "AwsSolutions-SQS3"),
+    ("OpenData/AccessLogs", "AwsSolutions-S1"),
+    ("MonthlyJobs/Evaluation/Role", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "MonthlyJobs/Evaluation/Role",
+        "AwsSolutions-IAM5[Resource::<OpenDataBucket8F3B5565.Arn>/evaluations/*]",
+    ),
+    ("MonthlyJobs/Export/Role", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "MonthlyJobs/Export/Role",
+        "AwsSolutions-IAM5[Resource::<OpenDataBucket8F3B5565.Arn>/open-data/reports/*]",
+    ),
+    ("MonthlyJobs/DeadLetterQueue", "AwsSolutions-SQS3"),
+    (
+        "MonthlyJobs/SchedulerRole",
+        "AwsSolutions-IAM5[Resource::<MonthlyJobsEvaluationFunction710702E6.Arn>:*]",
+    ),
+    ("MonthlyJobs/SchedulerRole", "AwsSolutions-IAM5[Resource::<MonthlyJobsExportFunctionA6F69553.Arn>:*]"),
     ("Uploads/Function/Role", "AwsSolutions-IAM5[Resource::*]"),
     ("Uploads/Bucket", "AwsSolutions-S1"),
     # Attachments are keyed by random ids under three fixed prefixes (lapor.adapters.uploads).
@@ -84,14 +107,17 @@ def _runtime_acknowledgments() -> set[tuple[str, str]]:
     if python_build().runtime.name == f"python3.{lambda_python_minors()[0]}":
         return set()
     return {
-        (f"{construct}/Function/Function", "AwsSolutions-L1")
+        (f"{construct}/Function", "AwsSolutions-L1")
         for construct in (
-            "IntakeApi",
-            "Router",
-            "SlaSchedule",
-            "Notifications",
-            "SmsDeliveryStatus",
-            "Uploads",
+            "IntakeApi/Function",
+            "Router/Function",
+            "SlaSchedule/Function",
+            "Notifications/Function",
+            "SmsDeliveryStatus/Function",
+            "Uploads/Function",
+            "Tally/Function",
+            "MonthlyJobs/Evaluation",
+            "MonthlyJobs/Export",
         )
     }
 

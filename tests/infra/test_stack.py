@@ -27,6 +27,9 @@ FUNCTIONS = {
     "route": "RouterFunction",
     "sla_check": "SlaScheduleFunction",
     "notify": "NotificationsFunction",
+    "tally": "TallyFunction",
+    "evaluation": "MonthlyJobsEvaluationFunction",
+    "export": "MonthlyJobsExportFunction",
     "sms_status": "SmsDeliveryStatusFunction",
     "attachments": "UploadsFunction",
 }
@@ -149,7 +152,7 @@ def test_kms_key_rotates_and_is_retained(synth: Synth) -> None:
 def test_queues_and_topics_use_the_stack_key(synth: Synth) -> None:
     key_id, _ = synth.one("AWS::KMS::Key", "DataKey")
     queues = synth.of_type("AWS::SQS::Queue")
-    assert len(queues) == 4  # notify, notify DLQ, route failures, SLA schedule DLQ
+    assert len(queues) == 6  # notify, notify DLQ, route and tally failures, SLA and monthly schedules' DLQs
     for queue in queues.values():
         assert queue["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     topics = synth.of_type("AWS::SNS::Topic")
@@ -166,7 +169,7 @@ def test_queues_and_topics_refuse_plain_http(synth: Synth) -> None:
         }
     )
     policies = list(synth.of_type("AWS::SQS::QueuePolicy").values())
-    assert len(policies) == 4
+    assert len(policies) == 6
     synth.assertions.all_resources_properties(
         "AWS::SQS::QueuePolicy", {"PolicyDocument": {"Statement": Match.array_with([deny_insecure])}}
     )
@@ -205,17 +208,22 @@ def test_every_function_runs_the_compilable_python_on_arm64_with_tracing(synth: 
     for found in (layer, imaging):
         assert found["Properties"]["CompatibleRuntimes"] == [runtime]
         assert found["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    attachments_id, _ = synth.function(FUNCTIONS["attachments"])
     for function_id, function in functions.items():
         props = function["Properties"]
         assert props["Runtime"] == runtime
         assert props["Architectures"] == ["arm64"]
         assert props["TracingConfig"] == {"Mode": "Active"}
-        # Pillow only where photos are cleaned: no other function's cold start loads it
-        imaging_layers = [{"Ref": imaging_id}] if function_id == attachments_id else []
-        assert props["Layers"] == [{"Ref": layer_id}, *imaging_layers]
-        assert 256 <= props["MemorySize"] <= 1024
+        assert props["Layers"][0] == {"Ref": layer_id}
+        assert 256 <= props["MemorySize"] <= 2048
         assert "LogGroup" in props["LoggingConfig"]
+    # Pillow only where photos are cleaned, matplotlib and pyarrow only in the monthly jobs: no other
+    # function's cold start loads them.
+    charts_id, _ = synth.one("AWS::Lambda::LayerVersion", "MonthlyJobsChartsLayer")
+    parquet_id, _ = synth.one("AWS::Lambda::LayerVersion", "MonthlyJobsParquetLayer")
+    own = {"attachments": [imaging_id], "evaluation": [charts_id], "export": [parquet_id]}
+    for name, prefix in FUNCTIONS.items():
+        layers = [ref["Ref"] for ref in synth.function(prefix)[1]["Properties"]["Layers"]]
+        assert layers == [layer_id, *own.get(name, [])], name
 
 
 @pytest.mark.parametrize(
@@ -260,6 +268,7 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
             "LAPOR_USER_POOL_CLIENT_ID",
             "LAPOR_MFA_REQUIRED",
             "LAPOR_CORS_ORIGINS",
+            "LAPOR_AGGREGATES_TABLE",
         },
         "route": set(),
         "sla_check": set(),
@@ -270,6 +279,14 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
             "LAPOR_SMS_MAX_PRICE",
         },
         "sms_status": set(),
+        "tally": {"LAPOR_AGGREGATES_TABLE"},
+        "evaluation": {
+            "LAPOR_AGGREGATES_TABLE",
+            "LAPOR_DATA_BUCKET",
+            "LAPOR_SENDER_EMAIL",
+            "LAPOR_SES_CONFIGURATION_SET",
+        },
+        "export": {"LAPOR_DATA_BUCKET"},
     }
     extra["intake"] |= {"LAPOR_UPLOADS_BUCKET", "LAPOR_RECEIPT_SECRET"}
     for name, prefix in FUNCTIONS.items():
@@ -290,8 +307,8 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
 def test_log_groups_have_retention(synth: Synth) -> None:
     provider = "AWS679f53fac002430cb0da5b7982bd2287"  # CDK's AwsCustomResource provider: deploy-time only
     groups = {n: g for n, g in synth.of_type("AWS::Logs::LogGroup").items() if not n.startswith(provider)}
-    # six functions, the API's access log and its execution log, SNS's SMS delivery failures
-    assert len(groups) == 9
+    # nine functions, the API's access log and its execution log, SNS's SMS delivery failures
+    assert len(groups) == 12
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == 90
 
@@ -596,6 +613,7 @@ def test_sla_check_runs_on_a_schedule_with_retries_and_a_dlq(synth: Synth) -> No
         s
         for s in synth.of_type("AWS::Scheduler::Schedule").values()
         if json.loads(s["Properties"]["Target"]["Input"]) == {}
+        and s["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": [sla_id, "Arn"]}
     ]
     props = schedule["Properties"]
     assert props["ScheduleExpression"] == "rate(5 minutes)"
@@ -673,19 +691,21 @@ def test_intake_has_no_scan_and_no_queue_or_messaging_access(synth: Synth) -> No
     assert not any(action.startswith(("ses:", "sns:", "sqs:")) for action in actions)
 
 
-def test_only_notify_sends_email_and_only_from_the_sender_address(synth: Synth) -> None:
+def test_only_notify_and_the_evaluation_send_email_and_only_from_the_sender_address(synth: Synth) -> None:
     config_set_id, _ = synth.one("AWS::SES::ConfigurationSet", "SenderConfigurationSet")
+    # The evaluation sends raw mail (MIME with its chart and CSV attached); notify plain SendEmail.
+    senders = {"notify": ["ses:SendEmail"], "evaluation": ["ses:SendRawEmail"]}
     for name, prefix in FUNCTIONS.items():
         statements = synth.function_statements(prefix)
         ses = [s for s in statements if any(a.startswith("ses:") for a in _actions(s))]
-        if name != "notify":
+        if name not in senders:
             assert not ses, name
             continue
-        # Then one statement: SendEmail (the code sends no raw mail) on the account's identities (the
-        # SES sandbox authorizes recipients' identities too) and the configuration set, held to the
-        # sender address by ses:FromAddress rather than by the identity's ARN
+        # Then one statement on the account's identities (the SES sandbox authorizes recipients'
+        # identities too) and the configuration set, held to the sender address by ses:FromAddress
+        # rather than by the identity's ARN
         (statement,) = ses
-        assert _actions(statement) == ["ses:SendEmail"]
+        assert _actions(statement) == senders[name]
         assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": "no-reply@lapor.example.go.id"}}
         resources = json.dumps(_resources(statement))
         assert ":identity/*" in resources and config_set_id in resources
@@ -774,7 +794,7 @@ def test_alarms_cover_the_pipeline_and_notify_the_ops_topic(synth: Synth) -> Non
     ):
         assert ("Lapor", name) in metrics, name
     assert ("AWS/Lambda", "IteratorAge") in metrics
-    assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == 3
+    assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == 5
     assert ("AWS/SNS", "SMSMonthToDateSpentUSD") in metrics
     assert ("AWS/ApiGateway", "5XXError") in metrics
     dlq_alarms = [
@@ -795,6 +815,11 @@ def test_outputs_operators_rely_on(synth: Synth) -> None:
     outputs = synth.template["Outputs"]
     for name in (
         "ApiUrl",
+        "AggregatesTableName",
+        "DataBucketName",
+        "EvaluationFunctionName",
+        "AthenaWorkGroupName",
+        "GlueDatabaseName",
         "ReportsTableName",
         "DirectoryTableName",
         "NotifyQueueUrl",

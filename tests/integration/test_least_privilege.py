@@ -74,6 +74,21 @@ FUNCTIONS = {
     ),
     "sms_status": FunctionAccess("sms_status_app", "SmsDeliveryStatusFunction"),
     "attachments": FunctionAccess("attachments_app", "UploadsFunction"),
+    "tally": FunctionAccess(
+        "tally_app",
+        "TallyFunction",
+        frozenset(
+            {
+                ("dynamodb:DescribeStream", "stream:Reports"),
+                ("dynamodb:GetRecords", "stream:Reports"),
+                ("dynamodb:GetShardIterator", "stream:Reports"),
+                ("dynamodb:ListStreams", "*"),
+                ("sqs:SendMessage", "queue:TallyFailureQueue"),
+            }
+        ),
+    ),
+    "evaluation": FunctionAccess("evaluation_app", "MonthlyJobsEvaluationFunction"),
+    "export": FunctionAccess("export_app", "MonthlyJobsExportFunction"),
 }
 ENTRY_MODULES = {access.module: name for name, access in FUNCTIONS.items()}
 # Calls no code makes: the runtime writes the function's logs, X-Ray its traces, and KMS is used by
@@ -142,8 +157,9 @@ class Recorder:
 
     @staticmethod
     def s3(operation: str, params: dict[str, Any]) -> set[Grant]:
-        """S3 requests on the uploads bucket, as grants on its key prefixes (``s3:clean/``)."""
-        prefix = f"s3:{params['Key'].split('/', 1)[0]}/"
+        """S3 requests, as grants on key prefixes (``s3:clean/``; open data: ``s3:open-data/reports/``)."""
+        depth = 2 if params["Key"].startswith("open-data/") else 1
+        prefix = "s3:" + "".join(f"{part}/" for part in params["Key"].split("/")[:depth])
         if operation == "HeadObject":
             # A HEAD needs GetObject; ListBucket makes a missing key answer 404 (not 403), which is
             # how the code tells "not there yet".
@@ -173,10 +189,12 @@ def recorder(pipeline: harness.Pipeline, monkeypatch: pytest.MonkeyPatch) -> Rec
             names.reports_table: "Reports",
             names.directory_table: "Directory",
             names.idempotency_table: "Idempotency",
+            names.aggregates_table: "Aggregates",
         },
         queues={
             resources.notify_queue_url: "NotifyQueue",
             resources.route_failures_url: "RouterFailureQueue",
+            resources.tally_failures_url: "TallyFailureQueue",
         },
     )
     real = BaseClient._make_api_call
@@ -227,6 +245,9 @@ def resource_token(resource: Any, logical: dict[str, str]) -> str:
         return "*"
     if ":ses:" in text:
         return "ses:sender"  # the account's identities (held to the sender by ses:FromAddress) or the set
+    if "OpenDataBucket" in text:
+        # the data bucket (referred to): a key prefix's objects, e.g. "/evaluations/*"
+        return "s3:" + text.split("/", 1)[1].split("*", 1)[0]
     if ":s3:::" in text and "-uploads-" in text:
         # the uploads bucket (named, not referred to): a key prefix's objects, or the bucket itself
         prefix = (
@@ -255,11 +276,11 @@ def granted(template: dict[str, Any], prefix: str) -> set[Grant]:
     resources = template["Resources"]
     logical: dict[str, str] = {}
     for logical_id, resource in resources.items():
-        for table in ("Reports", "Directory", "Idempotency"):
+        for table in ("Reports", "Directory", "Idempotency", "Aggregates"):
             if resource["Type"] == "AWS::DynamoDB::Table" and logical_id.startswith(f"Data{table}"):
                 logical[logical_id] = f"table:{table}"
         if resource["Type"] == "AWS::SQS::Queue" and "DeadLetter" not in logical_id:
-            for queue in ("NotifyQueue", "RouterFailureQueue"):
+            for queue in ("NotifyQueue", "RouterFailureQueue", "TallyFailureQueue"):
                 if logical_id.startswith(queue):
                     logical[logical_id] = f"queue:{queue}"
     (function,) = [
@@ -529,6 +550,61 @@ def attachments_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:
     process_uploads(pipe)
 
 
+def tally(pipe: harness.Pipeline) -> None:
+    """The tally on every report change of the stream so far, as its event source mapping runs it."""
+    import tally_app
+
+    from local.pollers import StreamPoller, matches_report_filter
+
+    tally_app.services.cache_clear()
+    poller = StreamPoller(
+        session=pipe.session,
+        stream_arn=pipe.resources.reports_stream_arn,
+        handler=tally_app.lambda_handler,
+        function_name="lapor-tally",
+        on_failure_url=pipe.resources.tally_failures_url,
+        record_filter=matches_report_filter,
+    )
+    while poller.poll_once():
+        pass
+
+
+def tally_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:
+    pipe.submit(harness.HEALTH)
+    pipe.route()
+    tally(pipe)  # the new report, its dispatch, and (replayed by a second mapping) nothing twice
+
+
+def evaluation_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:
+    import evaluation_app
+
+    from lapor.adapters.channels import TransientDeliveryError
+
+    pipe.submit(harness.HEALTH)
+    pipe.route()
+    tally(pipe)
+    evaluation_app.services.cache_clear()
+    period = {"period": harness.SUBMITTED_AT.strftime("%Y-%m")}
+    # A throttled send releases its claim (the job fails and is retried); the retry sends the rest
+    throttled = ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "SendRawEmail")
+    recorder.failures["SendRawEmail"] = [throttled]
+    with pytest.raises(TransientDeliveryError):
+        evaluation_app.lambda_handler(period, context("lapor-evaluation", 300))
+    assert evaluation_app.lambda_handler(period, context("lapor-evaluation", 300))["emails"] >= 3
+    evaluation_app.services.cache_clear()
+
+
+def export_scenario(pipe: harness.Pipeline, recorder: Recorder) -> None:
+    import export_app
+
+    pipe.submit(harness.HEALTH)
+    pipe.route()
+    export_app.services.cache_clear()
+    result = export_app.lambda_handler({"period": harness.SUBMITTED_AT.strftime("%Y-%m")}, context())
+    assert len(result["keys"]) == 1
+    export_app.services.cache_clear()
+
+
 SCENARIOS: dict[str, Callable[[harness.Pipeline, Recorder], None]] = {
     "intake": intake_scenario,
     "route": route_scenario,
@@ -536,6 +612,9 @@ SCENARIOS: dict[str, Callable[[harness.Pipeline, Recorder], None]] = {
     "notify": notify_scenario,
     "sms_status": sms_status_scenario,
     "attachments": attachments_scenario,
+    "tally": tally_scenario,
+    "evaluation": evaluation_scenario,
+    "export": export_scenario,
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local.moto_patches import cached_action_lookup, plain_json_item_responses
+from local.moto_patches import cached_action_lookup, partition_scoped_queries, plain_json_item_responses
 
 REGION = "ap-southeast-3"
 ITEM = {
@@ -139,3 +139,79 @@ def test_plain_json_responses_leave_other_operations_to_moto():
             BillingMode="PAY_PER_REQUEST",
         )
         assert dynamodb.describe_table(TableName="t")["Table"]["CreationDateTime"].year >= 2026
+
+
+def _partition_queries() -> list[Any]:
+    """Queries of a table's own key (paged, descending, begins_with, absent key) and of an index."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName="q",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for p in range(5):
+        for s in range(7):
+            dynamodb.put_item(
+                TableName="q",
+                Item={"pk": {"S": f"P{p}"}, "sk": {"S": f"2026-0{s}#A{s}"}, "g": {"S": f"G{s % 2}"}},
+            )
+    answers: list[Any] = []
+    kwargs: dict[str, Any] = {
+        "TableName": "q",
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "P3"}},
+        "Limit": 3,
+    }
+    while True:
+        page = dynamodb.query(**kwargs)
+        answers.append(page)
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    answers.append(
+        dynamodb.query(
+            TableName="q",
+            KeyConditionExpression="pk = :p AND begins_with(sk, :m)",
+            ExpressionAttributeValues={":p": {"S": "P1"}, ":m": {"S": "2026-03"}},
+            ScanIndexForward=False,
+        )
+    )
+    answers.append(
+        dynamodb.query(
+            TableName="q", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "absent"}}
+        )
+    )
+    answers.append(
+        dynamodb.query(
+            TableName="q",
+            IndexName="by-g",
+            KeyConditionExpression="g = :g",
+            ExpressionAttributeValues={":g": {"S": "G1"}},
+        )
+    )
+    for answer in answers:
+        answer.pop("ResponseMetadata")
+    return answers
+
+
+def test_partition_scoped_queries_answer_as_moto_does():
+    # Given the same queries answered by moto as it is, and with the partition-scoped patch
+    with mock_aws():
+        expected = _partition_queries()
+    with mock_aws(), partition_scoped_queries():
+        actual = _partition_queries()
+    # Then every page, order, empty result and index query is the same
+    assert actual == expected
+    assert [len(a["Items"]) for a in actual] == [3, 3, 1, 1, 0, 15]

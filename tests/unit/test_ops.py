@@ -345,3 +345,68 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     for name in ("validate-directory", "load-directory", "redrive-dlq"):
         assert name in out
+
+
+# ---- rebuild-stats and evaluation -----------------------------------------------------------------
+
+
+def test_rebuild_stats_recounts_the_table_of_a_deployed_stack(
+    aws: Resources, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a stack with two routed reports and one stray counter item of a month without reports
+    from datetime import UTC, datetime
+
+    from lapor.adapters.aggregates import AggregateStore
+    from lapor.adapters.repository import ReportRepository
+    from lapor.domain.lifecycle import Status
+    from lapor.domain.models import Report, ReportKind
+
+    names = aws.names
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    repository = ReportRepository(names.reports_table, names.directory_table, due_shards=8, client=dynamodb)
+    at = datetime(2026, 5, 4, 3, tzinfo=UTC)
+    for n, status in enumerate((Status.COMPLETED, Status.DISPATCHED)):
+        report = Report(id=f"AAAA-BBBB-CCCC{n}", kind=ReportKind.COMPLAINT, status=status, title="Jalan rusak",
+                        description="Jalan rusak parah.", agency="KEMENPU", receipt_hash="x", created_at=at, updated_at=at)  # fmt: skip
+        repository.save(report, expected_version=None)
+    store = AggregateStore(names.aggregates_table, client=dynamodb)
+    store.apply_change("STRAY", 1, stats={("2026-01", "KEMENPU"): {"completed": 9}}, officials={})
+    make_stack("Lapor-ops", {"ReportsTableName": names.reports_table, "DirectoryTableName": names.directory_table,
+                             "AggregatesTableName": names.aggregates_table})  # fmt: skip
+    # When the operator rebuilds the statistics
+    code, out, _ = run(capsys, "rebuild-stats", "--stack", "Lapor-ops")
+    # Then the counters are the recount, and the stray month is gone
+    assert code == 0 and "recounted 2 reports into 1 agency-month counters; removed 1" in out
+    (item,) = store.stats("2026")
+    assert (item.period, item.counters["completed"], item.counters["unverified"]) == ("2026-05", 1, 1)
+
+
+def test_evaluation_needs_a_month_and_one_target(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "evaluation", "--period", "2026-13", "--local")
+    assert code == 2 and "--period must be a month as YYYY-MM" in err
+    code, _, err = run(capsys, "evaluation", "--period", "2026-11")
+    assert code == 2 and "--stack NAME or --local" in err
+
+
+def test_evaluation_lines_show_each_official_and_the_agency_total() -> None:
+    from ops.accountability_commands import evaluation_lines
+
+    figures = dict.fromkeys(("assigned", "verified", "verified_on_time_pct", "followed_up_on_time_pct", "escalations_l1",
+                             "escalations_l2", "reopened", "average_rating", "open_at_end"))  # fmt: skip
+    document = {
+        "period": "2026-11",
+        "agencies": [
+            {
+                "agency": {"code": "KEMENPU", "name": "Kementerian PU", "kind": "kementerian"},
+                "officials": [
+                    {"id": "pu-lo1", "figures": figures | {"assigned": 4, "verified_on_time_pct": 75.0}}
+                ],
+                "totals": figures | {"assigned": 4},
+            }
+        ],
+    }
+    lines = evaluation_lines(document)
+    assert lines[0] == "evaluation 2026-11"
+    assert any(line.startswith("KEMENPU — Kementerian PU (kementerian)") for line in lines)
+    row = next(line for line in lines if line.strip().startswith("pu-lo1"))
+    assert "4" in row and "75.0" in row and row.rstrip().endswith("-")

@@ -58,9 +58,14 @@ def directory() -> Directory:
                 },
             },
             "agencies": [
-                {"code": "PANRB", "name": LONG_AGENCY},
-                {"code": "KEMENKES", "name": "Kementerian Kesehatan", "supervisor": "kemenkes-sup"},
-                {"code": "ORI", "name": "Ombudsman Republik Indonesia"},
+                {"code": "PANRB", "name": LONG_AGENCY, "kind": "kementerian"},
+                {
+                    "code": "KEMENKES",
+                    "name": "Kementerian Kesehatan",
+                    "kind": "kementerian",
+                    "supervisor": "kemenkes-sup",
+                },
+                {"code": "ORI", "name": "Ombudsman Republik Indonesia", "kind": "lembaga"},
             ],
             "officials": [
                 {

@@ -34,7 +34,7 @@ def _official(oid: str, agency: str, role: str, active: bool = True) -> dict[str
 
 
 def _agency(code: str) -> dict[str, Any]:
-    return {"code": code, "name": f"Instansi {code}"}
+    return {"code": code, "name": f"Instansi {code}", "kind": "kementerian"}
 
 
 DIRECTORY_DOC: dict[str, Any] = {

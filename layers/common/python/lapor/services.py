@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from lapor.adapters.aggregates import AggregateStore
+from lapor.adapters.bucket import DataBucket
 from lapor.adapters.channels import SesEmailSender, SnsSmsSender
 from lapor.adapters.directory_cache import DirectoryCache
 from lapor.adapters.identity import MfaDirectory, TokenVerifier, UserPool
@@ -49,6 +51,29 @@ class Services:
         if not self.settings.receipt_secret:
             raise RuntimeError("LAPOR_RECEIPT_SECRET is required for Idempotency-Key support")
         return SecretValue(self.settings.receipt_secret)
+
+    @cached_property
+    def aggregates(self) -> AggregateStore:
+        """The accountability counters (statistics and evaluation)."""
+        if not self.settings.aggregates_table:
+            raise RuntimeError("LAPOR_AGGREGATES_TABLE is required for statistics and the monthly jobs")
+        return AggregateStore(self.settings.aggregates_table)
+
+    @cached_property
+    def data_bucket(self) -> DataBucket:
+        """Where the monthly jobs write evaluations and open data."""
+        if not self.settings.data_bucket:
+            raise RuntimeError("LAPOR_DATA_BUCKET is required by the monthly jobs")
+        return DataBucket(self.settings.data_bucket)
+
+    @cached_property
+    def report_sender(self) -> SesEmailSender:
+        """SES, for the evaluation's emails with attachments."""
+        if not self.settings.sender_email:
+            raise RuntimeError("LAPOR_SENDER_EMAIL is required to send the evaluation")
+        return SesEmailSender(
+            self.settings.sender_email, configuration_set=self.settings.ses_configuration_set
+        )
 
     @cached_property
     def directory_store(self) -> DirectoryStore:

@@ -17,6 +17,8 @@ ENVIRONMENT = {
     "LAPOR_IDEMPOTENCY_TABLE": "idempotency_table",
     "LAPOR_RECEIPT_SECRET": "receipt_secret",
     "LAPOR_NOTIFY_QUEUE_URL": "notify_queue_url",
+    "LAPOR_AGGREGATES_TABLE": "aggregates_table",
+    "LAPOR_DATA_BUCKET": "data_bucket",
     "LAPOR_DUE_SHARDS": "due_shards",
     "LAPOR_PUBLIC_URL": "public_url",
     "LAPOR_SENDER_EMAIL": "sender_email",
@@ -54,6 +56,10 @@ class Settings(BaseModel):
     idempotency_table: str | None = None
     # Secrets Manager secret (ARN or name) from which receipts of keyed submissions are derived.
     receipt_secret: str | None = None
+    # The statistics API, the stream's counter and the monthly jobs need the aggregates table; the jobs
+    # also the data bucket. Functions that need one fail at first use without it (see Services).
+    aggregates_table: str | None = None
+    data_bucket: str | None = None
     due_shards: int = Field(default=8, ge=1, le=64)
     public_url: str = "http://127.0.0.1:8080"
     sender_email: str | None = None

@@ -19,6 +19,7 @@ messages ("...failed the check: someone@example.com"), and these errors end up i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
@@ -26,7 +27,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from lapor.adapters.aws import client as aws_client
-from lapor.domain.messages import RenderedEmail
+from lapor.domain.messages import Attachment, RenderedEmail
 
 __all__ = [
     "ConfigurationDeliveryError",
@@ -219,14 +220,7 @@ class SesEmailSender:
 
     def send(self, to: list[str], email: RenderedEmail) -> str:
         """Send ``email`` to the addresses in ``to``; return the SES message id."""
-        recipients = [address.strip() for address in to if address and address.strip()]
-        if not recipients:
-            raise PermanentDeliveryError("no recipient address", code="NoRecipient")
-        if len(recipients) > _SES_MAX_RECIPIENTS:
-            raise PermanentDeliveryError(
-                f"{len(recipients)} recipients; SES accepts at most {_SES_MAX_RECIPIENTS}",
-                code="TooManyRecipients",
-            )
+        recipients = self._recipients(to)
         request: dict[str, Any] = {
             "Source": self.sender,
             "Destination": {"ToAddresses": recipients},
@@ -248,6 +242,51 @@ class SesEmailSender:
         except (BotocoreConnectionError, HTTPClientError) as error:
             raise _classified(error) from None
         return str(response["MessageId"])
+
+    def send_with_attachments(
+        self, to: list[str], email: RenderedEmail, attachments: Sequence[Attachment]
+    ) -> str:
+        """Send ``email`` with files attached (SES ``SendRawEmail``: MIME built here); the message id."""
+        from email.message import EmailMessage
+        from email.policy import SMTP
+
+        recipients = self._recipients(to)
+        message = EmailMessage(policy=SMTP)
+        message["Subject"] = email.subject
+        message["From"] = self.sender
+        message["To"] = ", ".join(recipients)
+        message.set_content(email.text)
+        message.add_alternative(email.html, subtype="html")
+        for attachment in attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(
+                attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
+        request: dict[str, Any] = {
+            "Source": self.sender,
+            "Destinations": recipients,
+            "RawMessage": {"Data": message.as_bytes()},
+        }
+        if self.configuration_set:
+            request["ConfigurationSetName"] = self.configuration_set
+        try:
+            response = self.client.send_raw_email(**request)
+        except ClientError as error:
+            raise self._unverified_identity(error) or classify_client_error(error) from None
+        except (BotocoreConnectionError, HTTPClientError) as error:
+            raise _classified(error) from None
+        return str(response["MessageId"])
+
+    def _recipients(self, to: list[str]) -> list[str]:
+        recipients = [address.strip() for address in to if address and address.strip()]
+        if not recipients:
+            raise PermanentDeliveryError("no recipient address", code="NoRecipient")
+        if len(recipients) > _SES_MAX_RECIPIENTS:
+            raise PermanentDeliveryError(
+                f"{len(recipients)} recipients; SES accepts at most {_SES_MAX_RECIPIENTS}",
+                code="TooManyRecipients",
+            )
+        return recipients
 
     def _unverified_identity(self, error: ClientError) -> DeliveryError | None:
         """SES's "Email address is not verified" MessageRejected, told apart by whose identity failed.

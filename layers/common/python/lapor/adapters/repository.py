@@ -921,6 +921,21 @@ class ReportRepository:
         ):
             yield report_from_image(from_item(item))
 
+    def all_reports(self) -> Iterator[Report]:
+        """Every report of the table, in no order: a Scan, for operators' one-off rebuilds only."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "sk = :report",
+            "ExpressionAttributeValues": {":report": {"S": REPORT_SK}},
+        }
+        while True:
+            response = self.client.scan(**kwargs)
+            for item in response.get("Items", []):
+                yield report_from_image(from_item(item))
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         while True:
             response = self.client.query(**kwargs)

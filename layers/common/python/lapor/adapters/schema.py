@@ -25,6 +25,12 @@ in, see ``lapor.domain.inbox``) through four indexes, and per-scope counters
 - ``work_status``: ``ws`` = ``<scope key>#<status>``, ``wd`` (one status in deadline order);
 - ``work_due``: ``wk``, ``wo`` = ``<current deadline>#<id>``, keys only and sparse (counting overdue).
 
+The aggregates table holds the accountability counters the reports stream keeps
+(``lapor.adapters.aggregates``): statistics per year (``pk = "STATS#<YYYY>"``,
+``sk = "<YYYY-MM>#<agency>"``), the officials' evaluation per month (``pk = "EVAL#<YYYY-MM>"``,
+``sk = <official>``), and per report the last version counted (``pk = "TALLIED#<id>"``), so a
+re-delivered change never counts twice.
+
 The directory table holds the directory document and the officials' open-report counters, which live
 apart from the document so that reloading a directory never resets them.
 """
@@ -149,7 +155,9 @@ REPORTS = TableSpec(
 
 DIRECTORY = TableSpec(logical_id="Directory", partition_key=Key("pk"), sort_key=Key("sk"))
 
+AGGREGATES = TableSpec(logical_id="Aggregates", partition_key=Key("pk"), sort_key=Key("sk"))
+
 # The layout powertools' DynamoDBPersistenceLayer expects by default.
 IDEMPOTENCY = TableSpec(logical_id="Idempotency", partition_key=Key("id"), ttl_attribute="expiration")
 
-ALL_TABLES = (REPORTS, DIRECTORY, IDEMPOTENCY)
+ALL_TABLES = (REPORTS, DIRECTORY, IDEMPOTENCY, AGGREGATES)

@@ -293,7 +293,7 @@ def _context(
     phrases = PHRASES[lang]
     rule = _RULES[notification.event]
     # The reporter's contact may not be the reporter's (relay): their name is hidden from it too.
-    redact = redactor(report, phrases.hidden, hide_name=True if to_reporter else None)
+    redact = redactor(report, phrases.hidden, name=True if to_reporter else None)
 
     category = directory.categories_by_code.get(report.category or "")
     agency = directory.agency_name(report.agency) or report.agency

@@ -1,88 +1,102 @@
-"""Public follow-up statistics per agency, in LAPOR!'s four buckets, for one WIB month."""
+"""Public follow-up statistics in LAPOR!'s four buckets, per agency, per kind and in total.
+
+Figures come from the counters the reports stream keeps (``lapor.app.tally``), never from the
+reports themselves: a request reads one counter item per agency and month, whatever the volume.
+"""
 
 from __future__ import annotations
 
-import statistics
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from lapor.domain.directory import Directory
+from lapor.adapters.aggregates import AggregateStore, StatsItem
+from lapor.domain.directory import AgencyKind, Directory
 from lapor.domain.errors import InvalidInput
-from lapor.domain.lifecycle import public_bucket
-from lapor.domain.models import AgencyRef, AgencyStats, Report, StatsPercent, StatsView
+from lapor.domain.models import AgencyRef, AgencyStats, KindStats, StatsFigures, StatsPercent, StatsView
+from lapor.domain.tally import (
+    BUCKETS,
+    FOLLOW_HOURS,
+    FOLLOWED_LATE,
+    FOLLOWED_ON_TIME,
+    REJECTED,
+    VERIFIED_LATE,
+    VERIFIED_ON_TIME,
+    VERIFY_HOURS,
+    add_counters,
+    median_hours,
+    percentages,
+    share,
+)
 from lapor.domain.workdays import WIB
 
-BUCKETS = ("unverified", "not_followed_up", "in_process", "completed")
+_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
 
 def parse_period(period: str | None, now: datetime) -> str:
-    """``YYYY-MM`` as given (validated), or the current WIB month."""
+    """``YYYY-MM`` or ``YYYY`` as given (validated), or the current WIB month."""
     if not period:
         return now.astimezone(WIB).strftime("%Y-%m")
-    try:
-        parsed = datetime.strptime(period, "%Y-%m")
-    except ValueError:
-        raise InvalidInput("period", "period_format") from None
-    if parsed.year < 2000 or parsed.year > 2100:
+    match = _PERIOD.match(period)
+    if not match:
+        raise InvalidInput("period", "period_format")
+    year, month = int(match.group(1)), match.group(2)
+    if month is not None and not 1 <= int(month) <= 12:
+        raise InvalidInput("period", "period_format")
+    if not 2000 <= year <= 2100:
         raise InvalidInput("period", "period_range")
     return period
 
 
-def agency_stats(period: str, reports: Iterable[Report], directory: Directory) -> StatsView:
-    """Figures per agency for reports created in ``period``; a figure without data is None."""
-    by_agency: dict[str, list[Report]] = defaultdict(list)
-    for report in reports:
-        if report.agency:  # a report not yet routed (seconds old) has no agency to count against
-            by_agency[report.agency].append(report)
-    rows = [_row(code, items, directory) for code, items in sorted(by_agency.items())]
-    return StatsView(period=period, agencies=rows)
+def read_stats(period: str, *, store: AggregateStore, directory: Directory) -> StatsView:
+    """The statistics of a month or a year, from the aggregates table."""
+    return stats_view(period, store.stats(period), directory)
 
 
-def _row(code: str, reports: list[Report], directory: Directory) -> AgencyStats:
-    counts = dict.fromkeys(BUCKETS, 0)
-    rejected = 0
-    for report in reports:
-        bucket = public_bucket(report.status)
-        if bucket is None:
-            rejected += 1
-        else:
-            counts[bucket] += 1
-    verified = [r for r in reports if r.verified_at is not None and r.dispatched_at is not None]
-    followed = [r for r in reports if r.followed_up_at is not None and r.verified_at is not None]
-    return AgencyStats(
-        agency=AgencyRef(code=code, name=directory.agency_name(code) or code),
-        total=len(reports),
+def stats_view(period: str, items: Iterable[StatsItem], directory: Directory) -> StatsView:
+    """Rows per agency (a year sums its months), the totals and the figures per agency kind."""
+    by_agency: dict[str, dict[str, int]] = defaultdict(dict)
+    for item in items:
+        add_counters(by_agency[item.agency], item.counters)
+    rows: list[AgencyStats] = []
+    for code, counters in sorted(by_agency.items()):
+        figures = figures_of(counters)
+        if figures.total:
+            rows.append(
+                AgencyStats(
+                    agency=AgencyRef(code=code, name=directory.agency_name(code) or code),
+                    kind=directory.agency_kind(code),
+                    **figures.model_dump(),
+                )
+            )
+    by_kind = []
+    for kind in AgencyKind:
+        counters: dict[str, int] = {}
+        codes = [code for code in by_agency if directory.agency_kind(code) == kind]
+        for code in codes:
+            add_counters(counters, by_agency[code])
+        figures = figures_of(counters)
+        by_kind.append(
+            KindStats(kind=kind, agencies=sum(1 for r in rows if r.kind == kind), **figures.model_dump())
+        )
+    everything: dict[str, int] = {}
+    for counters in by_agency.values():
+        add_counters(everything, counters)
+    return StatsView(period=period, agencies=rows, totals=figures_of(everything), by_kind=by_kind)
+
+
+def figures_of(counters: dict[str, int]) -> StatsFigures:
+    """The published figures of a set of counters; a figure without data is None."""
+    counts = {bucket: counters.get(bucket, 0) for bucket in BUCKETS}
+    rejected = counters.get(REJECTED, 0)
+    return StatsFigures(
+        total=sum(counts.values()) + rejected,
         rejected=rejected,
         percent=StatsPercent(**percentages(counts)),
-        verified_on_time_pct=_share([r.verified_on_time for r in reports if r.verified_on_time is not None]),
-        followed_up_on_time_pct=_share(
-            [r.followed_up_on_time for r in reports if r.followed_up_on_time is not None]
-        ),
-        median_hours_to_verify=_median_hours([(r.verified_at - r.dispatched_at) for r in verified]),  # type: ignore[operator]
-        median_hours_to_follow_up=_median_hours([(r.followed_up_at - r.verified_at) for r in followed]),  # type: ignore[operator]
+        verified_on_time_pct=share(counters.get(VERIFIED_ON_TIME, 0), counters.get(VERIFIED_LATE, 0)),
+        followed_up_on_time_pct=share(counters.get(FOLLOWED_ON_TIME, 0), counters.get(FOLLOWED_LATE, 0)),
+        median_hours_to_verify=median_hours(counters, VERIFY_HOURS),
+        median_hours_to_follow_up=median_hours(counters, FOLLOW_HOURS),
         **counts,
     )
-
-
-def percentages(counts: dict[str, int]) -> dict[str, float | None]:
-    """Shares with one decimal that sum to exactly 100 (largest remainder); all None without data."""
-    total = sum(counts.values())
-    if total == 0:
-        return dict.fromkeys(counts, None)
-    tenths = {k: v * 1000 / total for k, v in counts.items()}
-    floors = {k: int(v) for k, v in tenths.items()}
-    short = 1000 - sum(floors.values())
-    for key in sorted(tenths, key=lambda k: (floors[k] - tenths[k], k))[:short]:
-        floors[key] += 1
-    return {k: v / 10 for k, v in floors.items()}
-
-
-def _share(flags: list[bool]) -> float | None:
-    return round(100 * sum(flags) / len(flags), 1) if flags else None
-
-
-def _median_hours(durations: list) -> float | None:  # type: ignore[type-arg]
-    if not durations:
-        return None
-    return round(statistics.median(d.total_seconds() for d in durations) / 3600, 2)

@@ -19,6 +19,7 @@ from lapor.domain.models import (
     Deadlines,
     Feedback,
     FeedbackRequest,
+    FollowUp,
     Report,
     TimelineEvent,
 )
@@ -65,6 +66,7 @@ def act(
         updates |= {
             "verified_at": now,
             "verified_on_time": deadlines.verify_by is None or now <= deadlines.verify_by,
+            "follow_up_clock": now,
             "deadlines": Deadlines(
                 follow_up_by=calendar.add_working_days(now, track.follow_up_days),
                 resolve_by=deadlines.resolve_by,
@@ -143,6 +145,7 @@ def feedback(
         created_resolve = calendar.add_calendar_days(report.created_at, track.resolve_days)
         updates |= {
             "completed_at": None,
+            "follow_up_clock": now,
             "deadlines": Deadlines(
                 follow_up_by=calendar.add_working_days(now, track.follow_up_days), resolve_by=created_resolve
             ),
@@ -300,11 +303,18 @@ def _assign(
 
 
 def _followed_up(report: Report, now: datetime) -> dict[str, Any]:
-    # The first follow-up after verification is what the follow-up deadline measures.
-    if report.followed_up_at is not None:
-        return {}
+    updates: dict[str, Any] = {}
     due = report.deadlines.follow_up_by
-    return {"followed_up_at": now, "followed_up_on_time": due is None or now <= due}
+    if due is not None:
+        # A follow-up deadline was running (since verification or a reopen): this answers it, and
+        # the officials' evaluation counts it with its own on-time flag.
+        started = report.follow_up_clock or report.verified_at or now
+        record = FollowUp(at=now, hours=max(0.0, (now - started).total_seconds() / 3600), on_time=now <= due)
+        updates["follow_ups"] = [*report.follow_ups, record]
+    # The public statistics measure the first follow-up after verification.
+    if report.followed_up_at is None:
+        updates |= {"followed_up_at": now, "followed_up_on_time": due is None or now <= due}
+    return updates
 
 
 def _release_load(report: Report) -> dict[tuple[str, str], int]:

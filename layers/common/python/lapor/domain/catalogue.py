@@ -280,12 +280,20 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "{field} did not come from the previous page. Reload the list from the start.",
     },
     "period_format": {
+        "id": "{field} harus berupa bulan (TTTT-BB, misalnya 2026-11) atau tahun (TTTT, misalnya 2026).",
+        "en": "{field} must be a month (YYYY-MM, for example 2026-11) or a year (YYYY, for example 2026).",
+    },
+    "period_range": {
+        "id": "{field} harus antara tahun 2000 dan 2100.",
+        "en": "{field} must be between the years 2000 and 2100.",
+    },
+    "period_month": {
         "id": "{field} harus berupa bulan dengan format TTTT-BB, misalnya 2026-11.",
         "en": "{field} must be a month written YYYY-MM, for example 2026-11.",
     },
-    "period_range": {
-        "id": "{field} harus antara 2000-01 dan 2100-12.",
-        "en": "{field} must be between 2000-01 and 2100-12.",
+    "period_future": {
+        "id": "{field} tidak boleh bulan yang belum tiba.",
+        "en": "{field} must not be a month still to come.",
     },
     "idempotency_reused": {
         "id": "{field} sudah dipakai untuk permintaan lain. Gunakan kunci baru.",

@@ -29,6 +29,15 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
 
 
+class AgencyKind(StrEnum):
+    """The group an agency's figures are published in (KemenPAN-RB reports follow-up per group)."""
+
+    KEMENTERIAN = "kementerian"  # ministries
+    LEMBAGA = "lembaga"  # non-ministerial institutions and agencies
+    PEMDA = "pemda"  # regional governments and their offices
+    BUMN = "bumn"  # state-owned enterprises
+
+
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -48,6 +57,7 @@ class Agency(_Entry):
 
     code: str
     name: str = Field(min_length=1)
+    kind: AgencyKind
     supervisor: str | None = None
 
 
@@ -137,6 +147,11 @@ class Directory(_Entry):
             ),
             key=lambda o: o.id,
         )
+
+    def agency_kind(self, code: str | None) -> AgencyKind | None:
+        """The kind of an agency, or None when unknown."""
+        agency = self.agencies_by_code.get(code or "")
+        return agency.kind if agency else None
 
     def agency_name(self, code: str | None) -> str | None:
         """The name of an agency, or None when unknown."""

@@ -76,3 +76,12 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (a chart, a spreadsheet)."""
+
+    filename: str
+    content_type: str
+    content: bytes

@@ -57,10 +57,10 @@ def _name_patterns(name: str) -> list[re.Pattern[str]]:
     return patterns
 
 
-def redactor(report: Report, hidden: str = HIDDEN, *, hide_name: bool | None = None) -> Callable[[str], str]:
+def redactor(report: Report, hidden: str = HIDDEN, *, name: bool | None = None) -> Callable[[str], str]:
     """A function that replaces the reporter's own contact details in text with ``hidden``.
 
-    Always the email and phone number; the name when ``hide_name`` (default: when the report is
+    Always the email and phone number; the name when ``name`` (default: when the report is
     anonymous): the whole name, and each of its words of four letters or more.
     """
     reporter = report.reporter
@@ -70,8 +70,7 @@ def redactor(report: Report, hidden: str = HIDDEN, *, hide_name: bool | None = N
     phone = normalize_phone(reporter.phone) if reporter and reporter.phone else None
     if phone:
         patterns.append(phone_pattern(phone))
-    if hide_name is None:
-        hide_name = report.anonymous
+    hide_name = report.anonymous if name is None else name
     if reporter and reporter.name and hide_name:
         patterns += _name_patterns(reporter.name.strip())
 
@@ -85,7 +84,7 @@ def redactor(report: Report, hidden: str = HIDDEN, *, hide_name: bool | None = N
 
 def for_public(report: Report) -> Callable[[str], str]:
     """Redaction for readers who do not know the reporter: the public view, Open311, open data."""
-    return redactor(report, HIDDEN, hide_name=True)
+    return redactor(report, HIDDEN, name=True)
 
 
 def for_officials(report: Report) -> Callable[[str], str]:

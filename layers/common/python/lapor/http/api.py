@@ -391,7 +391,7 @@ def create_app(
 
     @app.get(
         "/stats",
-        summary="Follow-up figures per agency for a month",
+        summary="Follow-up figures per agency, per kind of agency and in total, for a month or a year",
         responses={
             200: {"description": "Statistics", "content": {JSON: {"model": StatsView}}},
             **_error_responses(422),
@@ -399,12 +399,13 @@ def create_app(
     )
     def get_stats(
         period: Annotated[
-            str | None, Query(description="WIB month YYYY-MM; default the current one", max_length=7)
+            str | None,
+            Query(description="WIB month YYYY-MM or year YYYY; default the current month", max_length=7),
         ] = None,
     ) -> Response[StatsView]:
         svc = services()
-        month = stats.parse_period(period, svc.clock())
-        return _json(200, stats.agency_stats(month, svc.reports.reports_of_period(month), svc.directory()))
+        chosen = stats.parse_period(period, svc.clock())
+        return _json(200, stats.read_stats(chosen, store=svc.aggregates, directory=svc.directory()))
 
     @app.post(
         "/reports/<report_id>/feedback",

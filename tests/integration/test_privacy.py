@@ -203,6 +203,16 @@ def test_canary_reaches_no_reader_the_contract_forbids(canary_reports, officials
     out, err = capfd.readouterr()
     logged = [line for line in (out + err).splitlines() if canary.leaks(line)]
     assert not logged, logged[:3]
+    # ... the open-data export's rows carry no reporter data (title and description redacted)
+    import intake_app
+
+    from lapor.domain.open_data import open_data_row
+
+    directory = intake_app.services().directory()
+    for label, report in created.items():
+        row = open_data_row(pipe.report(report["id"]), directory)
+        assert not canary.leaks(json.dumps(row, default=str, ensure_ascii=False)), (label, row)
+        assert ("[…]" in (row["description"] or "")) is ("confidential" not in label)
     # ... and no table holds a receipt in plaintext, in any written form
     assert_no_plaintext_receipts(pipe, [r["receipt"] for r in created.values()])
 

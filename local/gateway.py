@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lapor.domain.catalogue import bilingual
 
@@ -21,6 +21,7 @@ ROUTES = (
     "/reports/{id}/actions",
     "/reports/{id}/attachments",
     "/reports/{id}/feedback",
+    "/reports/{id}/timeline",
     "/reports/{id}",
     "/reports",
     "/categories",
@@ -52,18 +53,23 @@ LocalRoute = Callable[[str, dict[str, Any] | None], tuple[int, Any]]
 
 
 def match_route(path: str) -> tuple[str, dict[str, str]] | None:
-    """The resource template and path parameters of an API path, or None when it is not an API path."""
+    """The resource template and path parameters of an API path, or None when it is not an API path.
+
+    ``path`` is as sent (percent-encoded); like API Gateway, parameters are decoded (``%2D`` -> ``-``)
+    while the event's ``path`` keeps the encoding.
+    """
     parts = [p for p in path.split("/") if p]
     for resource in ROUTES:
         shape = [p for p in resource.split("/") if p]
         if shape[-1] == "{proxy+}" and len(parts) >= len(shape) and parts[: len(shape) - 1] == shape[:-1]:
-            return resource, {"proxy": "/".join(parts[len(shape) - 1 :])}
+            return resource, {"proxy": unquote("/".join(parts[len(shape) - 1 :]))}
         if len(parts) != len(shape):
             continue
         params: dict[str, str] = {}
         for part, expected in zip(parts, shape, strict=True):
             if expected.startswith("{") and expected.endswith("}"):
-                params[expected[1:-1]] = part
+                # API Gateway hands path parameters to the function percent-decoded.
+                params[expected[1:-1]] = unquote(part)
             elif part != expected:
                 break
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,10 @@ class ResourceNames:
     def upload_events_queue(self) -> str:
         return f"{self.prefix}-upload-events"
 
+    @property
+    def receipt_secret(self) -> str:
+        return f"{self.prefix}-receipt-key"
+
 
 @dataclass(frozen=True)
 class Resources:
@@ -83,6 +88,7 @@ class Resources:
     sla_failures_url: str
     sender_email: str
     upload_events_url: str
+    receipt_secret_arn: str
 
     def environment(self, *, region: str = REGION, public_url: str, due_shards: int = 8) -> dict[str, str]:
         """The functions' environment variables for these resources."""
@@ -92,6 +98,7 @@ class Resources:
             "LAPOR_REPORTS_TABLE": self.names.reports_table,
             "LAPOR_DIRECTORY_TABLE": self.names.directory_table,
             "LAPOR_IDEMPOTENCY_TABLE": self.names.idempotency_table,
+            "LAPOR_RECEIPT_SECRET": self.receipt_secret_arn,
             "LAPOR_AGGREGATES_TABLE": self.names.aggregates_table,
             "LAPOR_DATA_BUCKET": self.names.data_bucket,
             "LAPOR_NOTIFY_QUEUE_URL": self.notify_queue_url,
@@ -156,6 +163,10 @@ def create_resources(
     )
     session.client("ses").verify_email_identity(EmailAddress=sender_email)
     upload_events = create_uploads_bucket(session, names)
+    # Receipts of keyed submissions are derived from this secret, as in the deployed stack.
+    receipt_secret = session.client("secretsmanager").create_secret(
+        Name=names.receipt_secret, SecretString=secrets.token_urlsafe(48)
+    )["ARN"]
     return Resources(
         names=names,
         reports_stream_arn=stream_arn,
@@ -167,6 +178,7 @@ def create_resources(
         sla_failures_url=sla_failures,
         sender_email=sender_email,
         upload_events_url=upload_events,
+        receipt_secret_arn=receipt_secret,
     )
 
 

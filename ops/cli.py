@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ops.accountability_commands import EVALUATION, REBUILD_STATS
 from ops.command import FAILED, INTERRUPTED, Command, Console, OpsError
 from ops.directory_commands import LOAD_DIRECTORY, VALIDATE_DIRECTORY
+from ops.erasure import ERASE_REPORTER
 from ops.identity_commands import SYNC_OFFICIALS
 from ops.open311_commands import OPEN311_KEYS
 from ops.redrive import REDRIVE_DLQ
@@ -26,6 +27,7 @@ COMMANDS: tuple[Command, ...] = (
     REDRIVE_DLQ,
     REBUILD_STATS,
     EVALUATION,
+    ERASE_REPORTER,
 )
 
 EPILOG = """\

@@ -9,6 +9,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
@@ -49,6 +50,7 @@ ROUTES = (
     Route("POST", "/reports", headers=("Idempotency-Key",)),
     Route("GET", "/reports/{id}"),
     Route("POST", "/reports/{id}/feedback"),
+    Route("GET", "/reports/{id}/timeline", query=("cursor",)),
     Route("GET", "/categories"),
     Route("GET", "/regions", query=("q", "parent", "limit")),
     Route("GET", "/messages"),
@@ -107,6 +109,23 @@ class IntakeApi(Construct):
         uploads: Uploads,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Receipts of submissions with an Idempotency-Key are derived from this secret and the raw key,
+        # so a retry gets its receipt back while no table stores it (docs/decisions.md).
+        self.receipt_secret = secretsmanager.Secret(
+            self,
+            "ReceiptSecret",
+            description="Lapor: key from which receipts of keyed submissions are derived",
+            encryption_key=data.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+        )
+        acknowledge(
+            self.receipt_secret,
+            "AwsSolutions-SMG4",
+            "Not rotated automatically: a new value only changes the receipts of retries of keyed "
+            "submissions made before it (24 hours at most); operators rotate it by hand (docs/operations.md).",
+        )
         self.handler = LaporFunction(
             self,
             "Function",
@@ -116,6 +135,7 @@ class IntakeApi(Construct):
             environment={
                 **pipeline_environment(config, data, notify_queue.queue.queue_url),
                 "LAPOR_IDEMPOTENCY_TABLE": data.idempotency.table_name,
+                "LAPOR_RECEIPT_SECRET": self.receipt_secret.secret_arn,
                 "LAPOR_USER_POOL_ID": identity.user_pool.user_pool_id,
                 "LAPOR_USER_POOL_CLIENT_ID": identity.client.user_pool_client_id,
                 "LAPOR_MFA_REQUIRED": "true" if config.mfa_required else "false",
@@ -144,9 +164,12 @@ class IntakeApi(Construct):
         # of Open311 partners' api_keys (read only: operators create and revoke them).
         iam.table(role, data.directory, ["GetItem", "Query", "UpdateItem"])
         # Idempotency-Key records: a submission writes its own in the report transaction, officials'
-        # actions go through powertools' idempotency layer.
+        # actions go through powertools' idempotency layer. Contacts' daily counters of new reports
+        # are updated in the same transaction there too (the table's TTL ends them).
         iam.table(role, data.idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"])
         iam.key(role, data.key, iam.KMS_USE)
+        # The receipt secret, read once per warm function on the first keyed submission.
+        iam.allow(role, ["secretsmanager:GetSecretValue"], [self.receipt_secret.secret_arn])
         # Attachments: presigned POSTs are signed with this role, and the bucket's key encrypts them.
         uploads.grant_intake(role)
         # Whether an admin or supervisor has enrolled TOTP (the API requires it with mfa=required).

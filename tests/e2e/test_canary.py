@@ -172,6 +172,12 @@ class Canary:
             d,
         ]
 
+    def typed(self, where: str) -> str:
+        """Free text carrying the whole identity, the number in every shape people type it."""
+        d = self.phone_digits
+        shapes = f"0812-{d[:4]}-{d[4:]}, +62 812 {d[:4]} {d[4:]}, 62812{d}"
+        return f"{where}. Hubungi {self.name} di {self.email} atau {shapes}."
+
     def identity_needles(self) -> dict[str, str]:
         """What must never be seen in logs or public responses: name, email, phone (all forms)."""
         needles = {
@@ -297,7 +303,8 @@ def canary_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CanaryRun]:
             _report(
                 canary,
                 title="Puskesmas tutup tanpa pemberitahuan",
-                description=f"Puskesmas kecamatan tutup sejak pagi. NIK saya {canary.nik} untuk verifikasi.",
+                description=f"Puskesmas kecamatan tutup sejak pagi. NIK saya {canary.nik} untuk verifikasi. "
+                + canary.typed("Pelapor"),
                 region="32.73",
                 language="id",
             ),
@@ -311,7 +318,8 @@ def canary_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CanaryRun]:
             _report(
                 canary,
                 title="Stok vaksin habis di puskesmas",
-                description=f"Vaksin covid habis di puskesmas kelurahan. NIK {canary.nik}.",
+                description=f"Vaksin covid habis di puskesmas kelurahan. NIK {canary.nik}. "
+                + canary.typed("Pelapor"),
                 region="31.71",
                 anonymous=True,
                 confidential=True,
@@ -337,24 +345,26 @@ def canary_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CanaryRun]:
 
         # Named report: verify, respond, complete, reopen, complete, accept.
         rid = named["id"]
-        _act(stack, rid, "kemenkes-admin", "verify", "Laporan diverifikasi")
-        _act(stack, rid, "kemenkes-admin", "respond", "Tim sedang meninjau lokasi")
-        _act(stack, rid, "kemenkes-admin", "complete", "Puskesmas sudah buka normal")
-        _feedback(http, rid, named["receipt"], "reopen", comment="Masih tutup pada hari Sabtu")
-        _act(stack, rid, "kemenkes-admin", "complete", "Jadwal Sabtu sudah dipulihkan")
+        _act(stack, rid, "kemenkes-admin", "verify", canary.typed("Laporan diverifikasi"))
+        _act(stack, rid, "kemenkes-admin", "respond", canary.typed("Tim sedang meninjau lokasi"))
+        _act(stack, rid, "kemenkes-admin", "complete", canary.typed("Puskesmas sudah buka normal"))
+        _feedback(http, rid, named["receipt"], "reopen", comment=canary.typed("Masih tutup pada hari Sabtu"))
+        _act(stack, rid, "kemenkes-admin", "complete", canary.typed("Jadwal Sabtu sudah dipulihkan"))
         _feedback(http, rid, named["receipt"], "accept", rating=5)
 
         # Anonymous report: forward, verify, respond, complete, reopen, complete, accept.
         aid = anonymous["id"]
         view = http.call("GET", f"/reports/{aid}")[1]
         assert view["agency"]["code"] == "DINKES-DKI", view
-        _act(stack, aid, "dinkes-dki-admin", "forward", "Kewenangan pusat", to_agency="KEMENKES")
+        _act(
+            stack, aid, "dinkes-dki-admin", "forward", canary.typed("Kewenangan pusat"), to_agency="KEMENKES"
+        )
         _wait_dispatched(http, aid)
-        _act(stack, aid, "kemenkes-admin", "verify", "Diverifikasi")
-        _act(stack, aid, "kemenkes-admin", "respond", "Distribusi vaksin dijadwalkan")
-        _act(stack, aid, "kemenkes-admin", "complete", "Stok sudah dikirim")
-        _feedback(http, aid, anonymous["receipt"], "reopen", comment="Belum sampai")
-        _act(stack, aid, "kemenkes-admin", "complete", "Stok sudah diterima puskesmas")
+        _act(stack, aid, "kemenkes-admin", "verify", canary.typed("Diverifikasi"))
+        _act(stack, aid, "kemenkes-admin", "respond", canary.typed("Distribusi vaksin dijadwalkan"))
+        _act(stack, aid, "kemenkes-admin", "complete", canary.typed("Stok sudah dikirim"))
+        _feedback(http, aid, anonymous["receipt"], "reopen", comment=canary.typed("Belum sampai"))
+        _act(stack, aid, "kemenkes-admin", "complete", canary.typed("Stok sudah diterima puskesmas"))
         _feedback(http, aid, anonymous["receipt"], "accept", rating=4)
 
         # The overdue report misses verify_by, then resolve_by: escalations to supervisors and ORI.
@@ -407,6 +417,10 @@ def canary_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CanaryRun]:
             f"GET /reports/{{{label}}}": http.call("GET", f"/reports/{report_id}")[1]
             for label, report_id in (("named", rid), ("anonymous", aid), ("overdue", overdue["id"]))
         }
+        public |= {
+            f"GET /reports/{{{label}}}/timeline": http.call("GET", f"/reports/{report_id}/timeline")[1]
+            for label, report_id in (("named", rid), ("anonymous", aid))
+        }
         public["GET /stats"] = http.call("GET", "/stats")[1]
         public["GET /categories"] = http.call("GET", "/categories")[1]
         public |= {f"error: {label}": body for label, body in errors.items()}
@@ -456,6 +470,8 @@ def test_no_log_line_carries_identity_contact_or_nik(canary_run: CanaryRun):
         "GET /reports/{named}",
         "GET /reports/{anonymous}",
         "GET /reports/{overdue}",
+        "GET /reports/{named}/timeline",
+        "GET /reports/{anonymous}/timeline",
         "GET /stats",
         "GET /categories",
         "error: short title",
@@ -477,6 +493,7 @@ def test_public_views_show_the_nik_only_where_the_reporter_made_it_public(canary
     nik = canary_run.canary.nik
     named = canary_run.public_bodies["GET /reports/{named}"]
     assert nik in named["description"]  # the reporter wrote it in a public report
+    assert "[…]" in named["description"]  # ... beside their name and contact, which are redacted
     confidential = canary_run.public_bodies["GET /reports/{anonymous}"]
     assert "title" not in confidential and "description" not in confidential
     assert nik not in json.dumps(confidential)
@@ -544,3 +561,56 @@ def test_officials_never_see_the_anonymous_reporter(canary_run: CanaryRun):
     # The named report's officials do see who reported it (they must be able to follow up).
     status, named = http.call("GET", f"/reports/{canary_run.named}", headers=token)
     assert named["reporter"]["name"] == canary.name
+
+
+def test_messages_to_the_reporter_repeat_nothing_they_typed(canary_run: CanaryRun):
+    # No relay: the reporter's contact gets the code, status, agency, deadlines, officials' notes and
+    # links, never the title, description or comments typed into the report.
+    canary = canary_run.canary
+    to_reporter = [m for m in canary_run.outbox if canary.email in m["to"]]
+    assert len(to_reporter) >= 8, to_reporter
+    typed = (
+        "Puskesmas tutup tanpa",
+        "Stok vaksin habis",
+        "Jalan rusak di depan",
+        "Masih tutup pada",
+        "Belum sampai",
+    )
+    for message in to_reporter:
+        text = (message.get("subject") or "") + "\n" + message["body"]
+        assert not [t for t in typed if t in text], text
+        assert not leaks_in(text, canary.identity_needles(), digit_needles=_digit_needles(canary)), text
+
+
+def test_twenty_parallel_conflicting_moves_over_http_leave_one_winner(canary_run: CanaryRun):
+    # Given a verified report on the local stack
+    import threading
+
+    http = canary_run.stack.http
+    status, created = http.call(
+        "POST",
+        "/reports",
+        {"title": "Puskesmas tutup siang hari", "description": "Puskesmas kecamatan tutup sejak siang."},
+    )
+    assert status == 201, created
+    _wait_dispatched(http, created["id"])
+    token = canary_run.stack.token("kemenkes-admin")
+    path = f"/reports/{created['id']}/actions"
+    assert http.call("POST", path, {"action": "verify", "note": "ok"}, token)[0] == 200
+    # When twenty completes and rejects arrive at once
+    results: list[int] = []
+    start = threading.Barrier(20)
+
+    def move(action: str) -> None:
+        start.wait()
+        results.append(http.call("POST", path, {"action": action, "note": "Keputusan"}, token)[0])
+
+    threads = [threading.Thread(target=move, args=(("complete", "reject")[i % 2],)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then one wins, the others are 409, and the public timeline ends with the report's status
+    assert sorted(results) == [200] + [409] * 19, results
+    view = http.call("GET", f"/reports/{created['id']}")[1]
+    assert view["timeline"][-1]["status"] == view["status"]

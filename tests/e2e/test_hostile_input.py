@@ -373,7 +373,7 @@ def test_injection_strings_are_stored_and_returned_as_plain_text(hostile: Logged
     title = ("Laporan " + payload)[:200]
     description = f"Isi laporan: {payload} — selesai."
     answer = submit(
-        hostile, {"title": title, "description": description, "reporter": {"name": payload[:100]}}
+        hostile, {"title": title, "description": description, "reporter": {"name": "Budi Santoso"}}
     )
     assert answer.status == 201, answer
     report_id = answer.json()["id"]
@@ -384,9 +384,8 @@ def test_injection_strings_are_stored_and_returned_as_plain_text(hostile: Logged
     assert parsed["title"] == title and parsed["description"] == description
     assert parsed["status"] in ("received", "dispatched")
     assert "49" not in parsed["title"]
-    # The reporter's name (the payload too) is nowhere else in the public view.
-    rest = {key: value for key, value in parsed.items() if key not in ("title", "description")}
-    assert payload[:100] not in json.dumps(rest, ensure_ascii=False)
+    # The reporter's name is nowhere in the public view.
+    assert "Santoso" not in json.dumps(parsed, ensure_ascii=False)
     # JSON escapes the quotes, so the raw text cannot close a string or an element of the document.
     assert b'"status": "closed"' not in view.body and b'"status":"closed"' not in view.body
 

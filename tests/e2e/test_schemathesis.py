@@ -37,9 +37,9 @@ CHECKS = (
 MAX_EXAMPLES = 30
 SEED = 20261129
 # GET/POST /reports…, /categories, /regions, /messages, /uploads, /stats, /inbox, /inbox/summary, /me,
-# /officials, /agencies, /auth/config, feedback, actions, attachments; Open311's discovery, services,
-# a service's definition, GET and POST requests, one request and a token
-OPERATIONS = 23
+# /officials, /agencies, /auth/config, feedback, actions, attachments, a report's timeline; Open311's
+# discovery, services, a service's definition, GET and POST requests, one request and a token
+OPERATIONS = 24
 
 
 @dataclass(frozen=True)

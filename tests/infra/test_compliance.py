@@ -27,6 +27,7 @@ def test_cdk_nag_finds_nothing_unacknowledged(synth: Synth) -> None:
 EXPECTED_ACKNOWLEDGMENTS = {
     ("IntakeApi/Api", "AwsSolutions-APIG4"),
     ("IntakeApi/Api", "AwsSolutions-COG4"),
+    ("IntakeApi/ReceiptSecret", "AwsSolutions-SMG4"),
     ("Identity/Officials", "AwsSolutions-COG2"),
     (
         "IntakeApi/Api",

@@ -43,6 +43,7 @@ PUBLIC_ROUTES = {
     ("GET", "/stats"),
     ("GET", "/openapi.json"),
     ("POST", "/reports/{id}/feedback"),
+    ("GET", "/reports/{id}/timeline"),
     ("GET", "/agencies"),
     ("GET", "/auth/config"),
 }
@@ -303,7 +304,7 @@ def test_function_environments_name_only_known_settings(synth: Synth) -> None:
         },
         "export": {"LAPOR_DATA_BUCKET"},
     }
-    extra["intake"] |= {"LAPOR_UPLOADS_BUCKET"}
+    extra["intake"] |= {"LAPOR_UPLOADS_BUCKET", "LAPOR_RECEIPT_SECRET"}
     for name, prefix in FUNCTIONS.items():
         variables = synth.function(prefix)[1]["Properties"]["Environment"]["Variables"]
         lapor = {key for key in variables if key.startswith("LAPOR_")}

@@ -193,9 +193,13 @@ def test_idempotency_key_is_written_in_the_report_transaction(aws):
     assert response_json(again) == response_json(first)
     assert len(stored_reports(aws)) == 1
     # ... and the stored key is a hash: the client's header itself is not kept
-    records = boto3.client("dynamodb").scan(TableName=aws.names.idempotency_table)["Items"]
+    items = boto3.client("dynamodb").scan(TableName=aws.names.idempotency_table)["Items"]
+    records = [item for item in items if item["id"]["S"].startswith("report#")]
     assert len(records) == 1 and records[0]["status"]["S"] == "COMPLETED"
-    assert "once-only-7f3a" not in json.dumps(records)
+    assert "once-only-7f3a" not in json.dumps(items)
+    # ... and the receipt is in neither (a retry derives it again from the key and the secret)
+    receipt = response_json(first)["receipt"]
+    assert receipt not in json.dumps(items) and receipt.replace("-", "") not in json.dumps(items)
 
 
 def test_expired_idempotency_key_files_a_new_report(aws):
@@ -203,7 +207,7 @@ def test_expired_idempotency_key_files_a_new_report(aws):
 
     # Given a key whose record expired (the table's TTL has not removed it yet)
     table = aws.names.idempotency_table
-    key = SubmitAttempt(table=table, key="old-key-1", payload=VALID, ttl_seconds=60).record_key
+    key = SubmitAttempt(table=table, key="old-key-1", payload=VALID, ttl_seconds=60, secret=b"s").record_key
     boto3.client("dynamodb").put_item(
         TableName=table,
         Item={

@@ -150,6 +150,8 @@ class Recorder:
             return {("sns:Publish", "sms")}
         if service == "s3":
             return self.s3(operation, params)
+        if service == "secretsmanager":
+            return {(f"secretsmanager:{operation}", "secret:Receipt")}
         if service == "cognito-idp" and "UserPoolId" in params:
             return {(f"cognito-idp:{operation}", "pool:Officials")}
         return {(f"{service}:{operation}", "?")}
@@ -257,6 +259,8 @@ def resource_token(resource: Any, logical: dict[str, str]) -> str:
         return f"s3:{prefix}" if prefix else "s3:bucket"
     if '"IdentityOfficials' in text:
         return "pool:Officials"
+    if '"IntakeApiReceiptSecret' in text:
+        return "secret:Receipt"
     for logical_id, token in logical.items():
         if f'"{logical_id}"' in text:
             if "StreamArn" in text:

@@ -273,14 +273,15 @@ def test_received_email_links_the_public_tracking_page() -> None:
 @pytest.mark.parametrize(
     ("name", "language", "greeting"),
     [
-        (REPORTER_NAME, "id", f"Yth. {REPORTER_NAME},"),
-        (REPORTER_NAME, "en", f"Dear {REPORTER_NAME},"),
+        # Never by name: the name is reporter-typed text and the contact may be someone else's (relay).
+        (REPORTER_NAME, "id", "Yth. Pelapor,"),
+        (REPORTER_NAME, "en", "Dear reporter,"),
         (None, "id", "Yth. Pelapor,"),
-        ("0812 3456 7890", "id", "Yth. Pelapor,"),  # a number typed as a name is never shown
+        ("Menangkan hadiah di evil.example/klaim", "id", "Yth. Pelapor,"),
         ("warga@example.com", "en", "Dear reporter,"),
     ],
 )
-def test_the_reporter_is_greeted_by_name_when_known(name, language, greeting) -> None:
+def test_the_reporter_is_greeted_without_the_typed_name(name, language, greeting) -> None:
     r = report(reporter=Reporter(name=name, email=REPORTER_EMAIL), language=language)
     email, _ = render_all(notification(Event.RECEIVED), r, to_reporter=True)
     assert email.text.startswith(greeting + "\n")
@@ -512,10 +513,11 @@ def test_html_escapes_attacker_controlled_values() -> None:
             public_url=PUBLIC_URL,
         )
         assert "<script>" not in email.html
-        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;quoted&#34;" in email.html
         assert "<img" not in email.html and "<b>" not in email.html
-        # Plain text is not interpreted, so it keeps the title as typed
-        assert title in email.text
+        if not to_reporter:  # the reporter's own messages never repeat the title (no relay)
+            assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;quoted&#34;" in email.html
+            # Plain text is not interpreted, so it keeps the title as typed
+            assert title in email.text
     assert "&lt;b&gt;bold&lt;/b&gt;<br>baris kedua" in email.html
 
 
@@ -586,3 +588,26 @@ def test_gsm7_basic_charset_is_complete() -> None:
     assert is_gsm7("@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ!\"#¤%&'()*+,-./:;<=>?¡ÄÖÑÜ§¿äöñüà")
     for extension in "{}[]~^|€\\":
         assert not is_gsm7(extension)
+
+
+@pytest.mark.parametrize("event", [Event.RECEIVED, Event.STATUS])
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_messages_to_the_reporter_never_relay_reporter_typed_text(event: Event, language: str) -> None:
+    # Given a report whose title, description and name are an attacker's text, filed with someone
+    # else's contact
+    bait = "Menangkan hadiah di evil.example/klaim"
+    r = report(
+        title=bait,
+        description=f"{bait} sekarang juga, hadiah terbatas",
+        reporter=Reporter(name=bait, email=REPORTER_EMAIL, phone="+6281234567890"),
+        language=language,
+    )
+    n = notification(event, stage="in_progress", note="Petugas sedang meninjau", seq=1)
+    # When the reporter's email and SMS are rendered
+    email, sms = render_all(n, r, to_reporter=True)
+    # Then none of the typed text reaches the contact; the official's note and the code do
+    for text in (email.subject, email.text, email.html, sms):
+        assert "evil.example" not in text and "hadiah" not in text.lower()
+    assert CODE in email.text and CODE in sms
+    if event == Event.STATUS:
+        assert "Petugas sedang meninjau" in email.text

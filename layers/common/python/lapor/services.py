@@ -16,6 +16,7 @@ from lapor.adapters.identity import MfaDirectory, TokenVerifier, UserPool
 from lapor.adapters.outbox import NotifyQueue
 from lapor.adapters.partners import PartnerKeys
 from lapor.adapters.repository import DirectoryStore, ReportRepository
+from lapor.adapters.secrets import SecretValue
 from lapor.adapters.uploads import UploadStore
 from lapor.domain.directory import Directory
 from lapor.domain.places import PlaceIndex
@@ -45,6 +46,13 @@ class Services:
         return ReportRepository(
             self.settings.reports_table, self.settings.directory_table, due_shards=self.settings.due_shards
         )
+
+    @cached_property
+    def receipt_secret(self) -> SecretValue:
+        """The secret receipts of keyed submissions are derived from (read on the first keyed submission)."""
+        if not self.settings.receipt_secret:
+            raise RuntimeError("LAPOR_RECEIPT_SECRET is required for Idempotency-Key support")
+        return SecretValue(self.settings.receipt_secret)
 
     @cached_property
     def aggregates(self) -> AggregateStore:

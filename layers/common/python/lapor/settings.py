@@ -15,6 +15,7 @@ ENVIRONMENT = {
     "LAPOR_REPORTS_TABLE": "reports_table",
     "LAPOR_DIRECTORY_TABLE": "directory_table",
     "LAPOR_IDEMPOTENCY_TABLE": "idempotency_table",
+    "LAPOR_RECEIPT_SECRET": "receipt_secret",
     "LAPOR_NOTIFY_QUEUE_URL": "notify_queue_url",
     "LAPOR_AGGREGATES_TABLE": "aggregates_table",
     "LAPOR_DATA_BUCKET": "data_bucket",
@@ -53,6 +54,8 @@ class Settings(BaseModel):
     directory_table: str = Field(min_length=1)
     notify_queue_url: str = Field(min_length=1)
     idempotency_table: str | None = None
+    # Secrets Manager secret (ARN or name) from which receipts of keyed submissions are derived.
+    receipt_secret: str | None = None
     # The statistics API, the stream's counter and the monthly jobs need the aggregates table; the jobs
     # also the data bucket. Functions that need one fail at first use without it (see Services).
     aggregates_table: str | None = None

@@ -46,8 +46,8 @@ class UserPool:
 class TokenVerifier:
     """Verifies bearer ID tokens as API Gateway's Cognito authorizer does.
 
-    Signature against the pool's JWKS (RS256 only), expiry, issuer, audience (the app client id) and
-    ``token_use == "id"``; only then are the claims returned. The keys are fetched on first use and
+    Signature against the pool's JWKS (RS256 only), expiry, not-before, issuer, audience (the app
+    client id) and ``token_use == "id"``; only then are the claims returned. The keys are fetched on first use and
     again when a token names a key id the cached set lacks (key rotation).
     """
 
@@ -94,6 +94,9 @@ class TokenVerifier:
         claims = dict(decoded.claims)
         now = self.clock()
         if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= now:
+            return None
+        not_before = claims.get("nbf")
+        if not_before is not None and (not isinstance(not_before, int | float) or not_before > now):
             return None
         if claims.get("iss") != self.pool.issuer or claims.get("aud") != self.pool.client_id:
             return None

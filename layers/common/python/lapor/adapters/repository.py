@@ -7,7 +7,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -61,6 +61,14 @@ class WriteContention(Exception):
     """Another transaction was writing the same items at that moment; the write can simply be retried."""
 
 
+class ItemTooLarge(Exception):
+    """The write would make an item larger than DynamoDB allows (400 KB); nothing was written."""
+
+
+class ContactLimitReached(Exception):
+    """The reporter's contact already had messages for its daily number of new reports; nothing was written."""
+
+
 class KeyAlreadyUsed(Exception):
     """The Idempotency-Key written with a new report already has an unexpired record."""
 
@@ -96,6 +104,34 @@ class IdempotencyRecord:
             },
             "ConditionExpression": "attribute_not_exists(id) OR expiration < :now",
             "ExpressionAttributeValues": {":now": {"N": str(int(now.timestamp()))}},
+        }
+
+
+@dataclass(frozen=True)
+class ContactQuota:
+    """A contact's count of new reports that get messages on one WIB day, written with the new report.
+
+    Kept in the idempotency table (its TTL removes the counter after ``expires_at``), under a key of
+    the hashed address: the table never holds the address itself.
+    """
+
+    table: str
+    key: str  # contact#<contact_key>#<YYYY-MM-DD>
+    limit: int
+    expires_at: int  # epoch seconds
+
+    def update(self) -> dict[str, Any]:
+        """The conditional Update: one more report, unless the day's limit is reached."""
+        return {
+            "TableName": self.table,
+            "Key": {"id": {"S": self.key}},
+            "UpdateExpression": "ADD reports :one SET expiration = :expires",
+            "ConditionExpression": "attribute_not_exists(reports) OR reports < :limit",
+            "ExpressionAttributeValues": {
+                ":one": {"N": "1"},
+                ":limit": {"N": str(self.limit)},
+                ":expires": {"N": str(self.expires_at)},
+            },
         }
 
 
@@ -198,6 +234,7 @@ class ReportRepository:
         load_changes: Mapping[tuple[str, str], int] | None = None,
         outbox: Sequence[Notification] = (),
         idempotency: IdempotencyRecord | None = None,
+        contact_quota: ContactQuota | None = None,
     ) -> Report:
         """Write ``report`` and its new timeline events in one transaction; return the stored report.
 
@@ -207,15 +244,28 @@ class ReportRepository:
         the same transaction so a counter can never drift from the reports it counts. ``outbox`` holds
         this change's messages (replacing the previous change's); the stream relays them.
         ``idempotency`` is written with the report, so a key and its report exist together or not at
-        all (KeyAlreadyUsed when the key has an unexpired record). The outbox's messages are also
+        all (KeyAlreadyUsed when the key has an unexpired record). ``contact_quota`` counts the new report
+        against its contact's daily limit in the same transaction (ContactLimitReached when the limit is
+        reached: save again without it). The outbox's messages are also
         appended to the report's pending-messages item, which the re-drive checks later.
         ``previous`` is the report as read before this change (required with ``expected_version``): the
         inbox entries and per-scope counters are brought from its state to the new one in the same
         transaction, so an inbox never lists a report in a state it is not in.
+
+        Timeline entries are ordered by commit: a change is never dated before the change it follows
+        (a request that started before another's commit but read the report after it gets an instant
+        just after that commit), so the last status entry is always the report's status.
+        ItemTooLarge when an item would exceed DynamoDB's size limit.
         """
         if expected_version is not None and (previous is None or previous.version != expected_version):
             raise ValueError("save an update with previous=<the report as read>, at expected_version")
         events = list(events)
+        if previous is not None:
+            floor = previous.updated_at + timedelta(microseconds=1)
+            report = report.model_copy(update={"updated_at": max(report.updated_at, floor)})
+            events = [
+                event if event.at >= floor else event.model_copy(update={"at": floor}) for event in events
+            ]
         # Lists (Open311's) show the latest public note without reading every report's timeline.
         public_notes = [event.note for event in events if event.public and event.note]
         stored = report.model_copy(
@@ -240,11 +290,14 @@ class ReportRepository:
         items += self._inbox_writes(previous, stored)
         if stored.outbox:
             items.append({"Update": self._pending_append(stored)})
-        key_index = None
+        key_index = quota_index = None
         if idempotency is not None:
             key_index = len(items)
             items.append({"Put": idempotency.put(stored.updated_at)})
-        self._transact(items, key_index=key_index)
+        if contact_quota is not None:
+            quota_index = len(items)
+            items.append({"Update": contact_quota.update()})
+        self._transact(items, key_index=key_index, quota_index=quota_index)
         return stored
 
     def idempotency_record(self, table: str, key: str) -> dict[str, str] | None:
@@ -253,6 +306,52 @@ class ReportRepository:
         if not item:
             return None
         return {name: value["S"] for name, value in item.items() if "S" in value}
+
+    def rewrite_notes(self, report_id: str, rewrite: Callable[[str], str]) -> int:
+        """Replace each timeline note of a report by ``rewrite(note)`` where that changes it; how many changed."""
+        changed = 0
+        for item in self._query_all(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :event)",
+            ExpressionAttributeValues={":pk": {"S": report_pk(report_id)}, ":event": {"S": EVENT_PREFIX}},
+            ConsistentRead=True,
+        ):
+            note = item.get("note", {}).get("S")
+            if note is None or rewrite(note) == note:
+                continue
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET note = :note",
+                ExpressionAttributeValues={":note": {"S": rewrite(note)}},
+            )
+            changed += 1
+        return changed
+
+    def rewrite_pending(self, report_id: str, rewrite: Callable[[Notification], Notification]) -> int:
+        """Rewrite the report's messages that wait for confirmation; how many changed."""
+        pending = self.pending_messages(report_id)
+        if pending is None:
+            return 0
+        rewritten = [rewrite(n) for n in pending.notifications]
+        changed = sum(1 for old, new in zip(pending.notifications, rewritten, strict=True) if old != new)
+        if changed:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": report_pk(report_id)}, "sk": {"S": PENDING_SK}},
+                UpdateExpression="SET notifications = :all",
+                ConditionExpression="changes = :seen",
+                ExpressionAttributeValues={
+                    ":all": {"L": [{"S": n.model_dump_json()} for n in rewritten]},
+                    ":seen": {"N": str(pending.changes)},
+                },
+            )
+        return changed
+
+    def delete_record(self, table: str, key: str) -> int:
+        """Delete an item of a table keyed by ``id`` (an idempotency record or counter); 1 if it existed."""
+        response = self.client.delete_item(TableName=table, Key={"id": {"S": key}}, ReturnValues="ALL_OLD")
+        return 1 if response.get("Attributes") else 0
 
     def add_event(self, report_id: str, event: TimelineEvent) -> None:
         """Append a timeline event that changes nothing else (e.g. an undeliverable notification)."""
@@ -399,7 +498,9 @@ class ReportRepository:
             ExpressionAttributeValues={":sending": {"S": "sending"}},
         )
 
-    def _transact(self, items: list[dict[str, Any]], *, key_index: int | None = None) -> None:
+    def _transact(
+        self, items: list[dict[str, Any]], *, key_index: int | None = None, quota_index: int | None = None
+    ) -> None:
         # A cancelled transaction wrote nothing, and a conflict with another transaction on a shared
         # item (a counter) says nothing about our conditions: try again a couple of times first.
         for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
@@ -407,11 +508,16 @@ class ReportRepository:
                 self.client.transact_write_items(TransactItems=items)
                 return
             except self.client.exceptions.TransactionCanceledException as error:
+                if _item_too_large(error):
+                    raise ItemTooLarge("an item would exceed 400 KB") from None
                 reasons = error.response.get("CancellationReasons") or []
                 codes = {reason.get("Code") for reason in reasons}
                 if key_index is not None and key_index < len(reasons):
                     if reasons[key_index].get("Code") == "ConditionalCheckFailed":
                         raise KeyAlreadyUsed("the Idempotency-Key already has a record") from None
+                if quota_index is not None and quota_index < len(reasons):
+                    if reasons[quota_index].get("Code") == "ConditionalCheckFailed":
+                        raise ContactLimitReached("the contact's daily limit is reached") from None
                 if "ConditionalCheckFailed" in codes:
                     raise ConcurrentUpdate("report changed since it was read") from None
                 if "TransactionConflict" in codes:
@@ -419,6 +525,10 @@ class ReportRepository:
                         time.sleep(0.02 * attempt + secrets.randbelow(20) / 1000)
                         continue
                     raise WriteContention("a concurrent transaction touched the same report") from None
+                raise
+            except self.client.exceptions.ClientError as error:
+                if _item_too_large(error):
+                    raise ItemTooLarge("an item would exceed 400 KB") from None
                 raise
 
     def _inbox_writes(self, before: Report | None, after: Report) -> list[dict[str, Any]]:
@@ -784,6 +894,34 @@ class ReportRepository:
         ids = [item["pk"]["S"].removeprefix("REPORT#") for item in response.get("Items", [])]
         return ids, response.get("LastEvaluatedKey")
 
+    def reports_of_contact(self, *, email: str | None, phone: str | None) -> list[str]:
+        """Ids of every report filed with this email (lower case) or phone (E.164).
+
+        A Scan of the whole table, for an operator's erasure request only: no index keeps contacts.
+        """
+        conditions, values = [], {":report": {"S": REPORT_SK}}
+        if email:
+            conditions.append("reporter.email = :email")
+            values[":email"] = {"S": email}
+        if phone:
+            conditions.append("reporter.phone = :phone")
+            values[":phone"] = {"S": phone}
+        if not conditions:
+            return []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": f"sk = :report AND ({' OR '.join(conditions)})",
+            "ExpressionAttributeValues": values,
+            "ProjectionExpression": "pk",
+        }
+        found: list[str] = []
+        while True:
+            response = self.client.scan(**kwargs)
+            found += [item["pk"]["S"].removeprefix("REPORT#") for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def reports_of_period(self, period: str) -> Iterator[Report]:
         """Every report created in a WIB month (``YYYY-MM``), for statistics."""
         for item in self._query_all(
@@ -958,6 +1096,17 @@ class _InboxPlan:
             raise CursorInvalid("cursor of another inbox")
         if not key["pk"]["S"].startswith("REPORT#") or not key["sk"]["S"].startswith(INBOX_PREFIX):
             raise CursorInvalid("cursor of another inbox query")
+
+
+def _item_too_large(error: Any) -> bool:
+    """A ValidationException about an item's size (DynamoDB's 400 KB limit), directly or in a transaction."""
+    response = getattr(error, "response", {}) or {}
+    code = response.get("Error", {}).get("Code")
+    message = str(response.get("Error", {}).get("Message", ""))
+    reasons = response.get("CancellationReasons") or []
+    if code == "ValidationException" and "size" in message.lower():
+        return True
+    return any("size" in str(reason.get("Message", "")).lower() for reason in reasons)
 
 
 def _parse_utc(stamp: str) -> datetime:

@@ -125,6 +125,15 @@ class UploadStore:
         """Remove the file as posted (with its metadata) once it has been cleaned or refused."""
         self.client.delete_object(Bucket=self.bucket, Key=INCOMING + upload_id)
 
+    def delete_attachment(self, upload_id: str) -> int:
+        """Delete every copy of an attachment (as posted, cleaned, and its marker); how many existed."""
+        deleted = 0
+        for key in (INCOMING + upload_id, CLEAN + upload_id, ATTACHED + upload_id):
+            if self._head(key) is not None:
+                self.client.delete_object(Bucket=self.bucket, Key=key)
+                deleted += 1
+        return deleted
+
     def mark_attached(self, upload_id: str, report_id: str) -> None:
         """Record that a report names this upload (read by the processing function)."""
         self.client.put_object(Bucket=self.bucket, Key=ATTACHED + upload_id, Body=report_id.encode())

@@ -30,8 +30,7 @@ class Phrases:
 
     greeting_official: str
     greeting_anyone: str
-    greeting_reporter: str  # when the reporter gave no name
-    greeting_reporter_named: str
+    greeting_reporter: str  # never by name: the name is reporter-typed text (no relay)
     labels: dict[str, str]
     kinds: dict[ReportKind, str]
     statuses: dict[Status, str]
@@ -67,7 +66,6 @@ PHRASES: dict[Language, Phrases] = {
         greeting_official="Yth. {name},",
         greeting_anyone="Yth. Bapak/Ibu,",
         greeting_reporter="Yth. Pelapor,",
-        greeting_reporter_named="Yth. {name},",
         labels={
             "code": "Kode laporan",
             "kind": "Jenis",
@@ -141,7 +139,6 @@ PHRASES: dict[Language, Phrases] = {
         greeting_official="Dear {name},",
         greeting_anyone="Dear Sir or Madam,",
         greeting_reporter="Dear reporter,",
-        greeting_reporter_named="Dear {name},",
         labels={
             "code": "Tracking code",
             "kind": "Kind",

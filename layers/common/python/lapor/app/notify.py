@@ -94,11 +94,15 @@ class DeliveryDeferred(Exception):
 def deliveries_for(
     notification: Notification, report: Report, directory: Directory, *, sms_enabled: bool
 ) -> list[Delivery]:
-    """The channels and addresses a notification goes to (nothing for a reporter without contact)."""
+    """The channels and addresses a notification goes to.
+
+    Nothing for a reporter without contact, nor for one whose contact reached its daily limit of new
+    reports (``contact_muted``): such a message has no delivery, so the re-drive never expects one.
+    """
     result: list[Delivery] = []
     if notification.recipient == REPORTER:
         contact = report.reporter
-        if contact is None:
+        if contact is None or report.contact_muted:
             return []
         if contact.email:
             result.append(Delivery("email", contact.email))

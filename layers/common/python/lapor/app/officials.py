@@ -11,11 +11,11 @@ from lapor.app.regions import region_ref
 from lapor.domain.directory import Directory, Role
 from lapor.domain.errors import Forbidden, NotFound
 from lapor.domain.ids import normalize_report_id
-from lapor.domain.inbox import REDACTED, current_deadline
+from lapor.domain.inbox import current_deadline
 from lapor.domain.lifecycle import Status
 from lapor.domain.messages import REPORTER
 from lapor.domain.models import AgencyRef, PublicReport, Report, TimelineEvent
-from lapor.domain.redaction import redactor
+from lapor.domain.redaction import for_officials
 from lapor.domain.regions import RegionIndex
 from lapor.domain.roles import Caller, allowed_actions, assignable, may_read, read_only
 from lapor.domain.workdays import WIB
@@ -75,7 +75,7 @@ def official_report(
     An anonymous report shows no reporter and has the reporter's typed-in identity redacted from
     every free text (title, description, notes).
     """
-    clean = redactor(report, REDACTED) if report.anonymous else (lambda text: text)
+    clean = for_officials(report) if report.anonymous else (lambda text: text)
     contact = report.reporter
     deadline = current_deadline(report)
     timeline = [_entry(event, report, directory, clean) for event in events]

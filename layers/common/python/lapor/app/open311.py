@@ -23,11 +23,11 @@ from lapor.domain import open311 as spec
 from lapor.domain.catalogue import KINDS, Lang, render
 from lapor.domain.directory import Category, Directory
 from lapor.domain.errors import Forbidden, InvalidInput, NotFound
-from lapor.domain.inbox import REDACTED, current_deadline
+from lapor.domain.inbox import current_deadline
 from lapor.domain.lifecycle import Status
 from lapor.domain.models import Report, SubmitReportRequest
 from lapor.domain.places import PlaceIndex
-from lapor.domain.redaction import redactor
+from lapor.domain.redaction import for_public
 from lapor.domain.regions import RegionIndex
 from lapor.domain.routing import choose_category, choose_track
 
@@ -219,8 +219,13 @@ def submit(
     now: datetime,
     language: Lang,
     attempt: intake.SubmitAttempt | None = None,
+    quota_table: str | None = None,
 ) -> spec.CreatedRequest:
-    """File a partner's request as a report; its answer names the tracking code and the verify deadline."""
+    """File a partner's request as a report; its answer names the tracking code and the verify deadline.
+
+    The reporter's contact counts against the same daily message limit as a report filed on the site
+    (``quota_table``), so a partner's form cannot be used to relay messages either.
+    """
     request = build_request(submission, directory=directory, regions=regions, places=places)
     origin = intake.Origin(
         source=f"open311:{partner.key_id}",
@@ -229,7 +234,13 @@ def submit(
         device_id=submission.device_id,
     )
     created = intake.submit_report(
-        request, reports=reports, regions=regions, now=now, attempt=attempt, origin=origin
+        request,
+        reports=reports,
+        regions=regions,
+        now=now,
+        attempt=attempt,
+        origin=origin,
+        quota_table=quota_table,
     )
     deadline = expected_verify_by(request, directory=directory, now=created.created_at)
     notice = render("open311_notice_created", language, deadline=format_wib(deadline, language))
@@ -259,8 +270,8 @@ def service_request(
 
     A confidential report shows its state, agency and deadlines but no description, place or media.
     """
-    # No Open311 reader knows the reporter: the name goes too, whether or not the report is anonymous.
-    redact = redactor(report, REDACTED, name=True)
+    # No Open311 reader knows the reporter: the public redaction, which hides the name too.
+    redact = for_public(report)
     code = report.category or report.requested_category
     category = directory.categories_by_code.get(code or "")
     agency = directory.agencies_by_code.get(report.agency or "")

@@ -6,6 +6,9 @@ emails are laid out by the Jinja2 templates in ``templates/`` (HTML autoescaped,
 plain-text twin). Reporters read their report's language; officials read Indonesian.
 
 Privacy rules enforced here, whatever the caller passes:
+- no relay: a message to the reporter's contact never repeats text the reporter typed (the title, the
+  description, the name, comments), only the tracking code, status, agency, deadlines, the officials'
+  notes and links, so Lapor cannot be used to send someone else's words to a number or address;
 - the reporter's email and phone never appear, not even where the reporter typed them into the
   title, description or an official's note (they are redacted from free text);
 - when the report is anonymous, officials never see the reporter's name (also redacted from text);
@@ -289,19 +292,15 @@ def _context(
     lang: Language = language or (report.language if to_reporter else OFFICIALS_LANGUAGE)
     phrases = PHRASES[lang]
     rule = _RULES[notification.event]
-    redact = redactor(report, phrases.hidden)
+    # The reporter's contact may not be the reporter's (relay): their name is hidden from it too.
+    redact = redactor(report, phrases.hidden, name=True if to_reporter else None)
 
     category = directory.categories_by_code.get(report.category or "")
     agency = directory.agency_name(report.agency) or report.agency
 
     if to_reporter:
-        # The reporter's own name greets them (only they read it); never one that is contact details.
-        name = _single_line(report.reporter.name or "") if report.reporter else ""
-        greeting = (
-            phrases.greeting_reporter_named.format(name=name)
-            if name and not _looks_like_contact(name)
-            else phrases.greeting_reporter
-        )
+        # Not by name: whoever filed the report typed the name, and the contact may be someone else's.
+        greeting = phrases.greeting_reporter
     else:
         official = directory.officials_by_id.get(notification.recipient)
         greeting = (
@@ -444,8 +443,8 @@ def render_email(
     details.append((p.labels["status"], p.statuses[ctx.status]))
     if ctx.assignee:
         details.append((p.labels["assignee"], ctx.assignee))
-    details.append((p.labels["title"], ctx.title))
     if not to_reporter:
+        details.append((p.labels["title"], ctx.title))
         details.append((p.labels["excerpt"], ctx.excerpt))
     if ctx.reporter:
         details.append((p.labels["reporter"], ctx.reporter))
@@ -486,9 +485,9 @@ def render_sms(
 ) -> str:
     """The SMS for one notification: one GSM-7 segment (at most 160 basic characters).
 
-    The tracking code and the relevant deadline always fit; long agency names, the note and the
-    title are shortened, in that order of priority, to fit what is left. A reporter's SMS omits
-    the title of a confidential report, since SMS previews show on lock screens.
+    The tracking code and the relevant deadline always fit; long agency names, the note and (for
+    officials) the title are shortened, in that order of priority, to fit what is left. A reporter's
+    SMS never carries the title (no relay of reporter-typed text).
     """
     ctx = _context(notification, report, directory, to_reporter=to_reporter, language=language)
     p = ctx.phrases
@@ -523,7 +522,7 @@ def render_sms(
         if note:
             text = f"{text} {label}{note}"
     # Inner double quotes become single ones so the title's own quotes do not close ours.
-    title = "" if to_reporter and report.confidential else gsm7(ctx.title).replace('"', "'")
+    title = "" if to_reporter else gsm7(ctx.title).replace('"', "'")
     if title:
         room = SMS_LIMIT - len(text) - 3  # a space and two quotes
         title = _truncate(title, room, minimum=8)

@@ -28,6 +28,9 @@ from lapor.domain.routing import choose_official
 from lapor.domain.workdays import WIB
 
 OFFICIAL_ID_CLAIM = "custom:official_id"
+# After three reopened answers the next step is the Ombudsman, not a fourth round (and the report's
+# item stays bounded: every reopen keeps the reporter's comment).
+MAX_REOPENS = 3
 
 
 def caller_from_claims(claims: dict[str, Any] | None, directory: Directory) -> Caller:
@@ -121,6 +124,8 @@ def feedback(
         raise Forbidden("receipt_mismatch", field="receipt")
     action = Action(request.action)
     new_status = next_status(report.status, action)
+    if action == Action.REOPEN and reopens(report) >= MAX_REOPENS:
+        raise Conflict("reopen_limit", max=MAX_REOPENS)
     calendar = directory.work_calendar
     record = Feedback(action=request.action, rating=request.rating, comment=request.comment, at=now)
     updates: dict[str, Any] = {
@@ -162,6 +167,11 @@ def feedback(
     event = TimelineEvent(at=now, status=new_status, action=action.value, actor=REPORTER, note=note)
     stored = _save(report, updated, event, loads, messages, reports)
     return _result(stored)
+
+
+def reopens(report: Report) -> int:
+    """How many times the reporter has reopened the answer."""
+    return sum(1 for entry in report.feedback if entry.action == "reopen")
 
 
 def _forward(

@@ -152,6 +152,27 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "id": "Jawaban hanya dapat dibuka kembali dalam {days} hari kerja setelah laporan selesai.",
         "en": "The answer can be reopened only within {days} working days after the report was completed.",
     },
+    "reopen_limit": {
+        "id": "Jawaban laporan ini sudah dibuka kembali {max} kali, batas yang diizinkan. Bila Anda masih "
+        "belum puas, sampaikan pengaduan kepada Ombudsman Republik Indonesia (ombudsman.go.id) dengan "
+        "menyebut kode pelacakan laporan ini.",
+        "en": "This report's answer has already been reopened {max} times, the most allowed. If you are "
+        "still not satisfied, complain to the Ombudsman of the Republic of Indonesia (ombudsman.go.id), "
+        "quoting this report's tracking code.",
+    },
+    "report_full": {
+        "id": "Laporan ini tidak dapat menampung isian lagi. Hubungi instansi atau Ombudsman Republik "
+        "Indonesia dengan menyebut kode pelacakannya.",
+        "en": "This report cannot hold any more entries. Contact the agency or the Ombudsman of the "
+        "Republic of Indonesia, quoting its tracking code.",
+    },
+    # --- timeline notes
+    "messages_skipped": {
+        "id": "Pemberitahuan laporan ini tidak dikirim ke kontak pelapor: kontak itu sudah menerima "
+        "pemberitahuan untuk {max} laporan baru hari ini. Pantau laporan dengan kode pelacakannya.",
+        "en": "No updates on this report are sent to the reporter's contact: it already had updates for "
+        "{max} new reports today. Follow the report with its tracking code.",
+    },
     "idempotency_in_progress": {
         "id": "Permintaan yang sama masih diproses. Tunggu sebentar, lalu coba lagi.",
         "en": "The same request is still being processed. Wait a moment and try again.",
@@ -224,6 +245,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "huruf Latin). Ketik ulang kata itu.",
         "en": "{field} mixes letters of different alphabets in one word (for example Cyrillic letters that "
         "look Latin). Retype that word.",
+    },
+    "lookalike_chars": {
+        "id": "{field} memuat huruf atau angka tiruan (misalnya huruf lebar penuh, huruf matematika, atau "
+        "angka dari aksara lain) yang tampak seperti huruf biasa. Ketik ulang dengan huruf dan angka biasa.",
+        "en": "{field} contains look-alike letters or digits (for example fullwidth or mathematical letters, "
+        "or digits of another script) that pass for ordinary ones. Retype it with ordinary letters and digits.",
     },
     "email_invalid": {
         "id": "{field} harus berupa alamat email lengkap, misalnya nama@contoh.id.",

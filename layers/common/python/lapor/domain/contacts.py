@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 _SEPARATORS = re.compile(r"[\s().\-/]")
@@ -46,3 +47,13 @@ def mask_email(address: str) -> str:
 def mask_phone(number: str) -> str:
     """A form of a number safe for logs (``+62812****789``)."""
     return number[:6] + "****" + number[-3:] if len(number) > 9 else "****"
+
+
+def contact_key(address: str) -> str:
+    """A stable, non-reversible-at-a-glance key of one email address or phone number, for counters.
+
+    Emails are compared without case, numbers in E.164, so ``0812-…`` and ``+62 812 …`` count as one.
+    """
+    phone = normalize_phone(address) if "@" not in address else None
+    canonical = phone or address.strip().lower()
+    return hashlib.sha256(canonical.encode()).hexdigest()

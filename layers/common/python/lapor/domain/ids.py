@@ -70,3 +70,16 @@ def hash_receipt(receipt: str) -> str:
 def receipt_matches(receipt: str, stored_hash: str) -> bool:
     """Constant-time comparison of a presented receipt with the stored hash."""
     return hmac.compare_digest(hash_receipt(receipt), stored_hash)
+
+
+def derived_receipt(secret: bytes, idempotency_key: str, report_id: str) -> str:
+    """The receipt of a report filed with an Idempotency-Key: HMAC-SHA256 of the raw key and the report's
+    id under the deployment's secret, as 16 receipt characters (80 bits).
+
+    A retry with the same key gets the same receipt back although nothing stores it: the key's record
+    holds only the hash of the key, and the secret lives outside the tables (see docs/decisions.md).
+    """
+    message = f"receipt\n{idempotency_key}\n{report_id}".encode()
+    number = int.from_bytes(hmac.new(secret, message, hashlib.sha256).digest()[:10], "big")
+    raw = "".join(RECEIPT_ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(RECEIPT_LENGTH)))
+    return "-".join(raw[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))

@@ -17,13 +17,12 @@ from enum import StrEnum
 
 from lapor.domain.lifecycle import Status
 from lapor.domain.models import Report
-from lapor.domain.redaction import redactor
+from lapor.domain.redaction import for_officials
 from lapor.domain.roles import OVERSIGHT_AGENCIES, Caller
 from lapor.domain.workdays import utc_iso
 
 # Sorts after every ISO instant: entries without a current deadline come last in deadline order.
 NO_DEADLINE = "~"
-REDACTED = "[…]"
 
 
 class Scope(StrEnum):
@@ -113,7 +112,7 @@ def fold(text: str) -> str:
 def listed_title(report: Report) -> str:
     """The title an inbox shows: an anonymous reporter's typed-in identity is redacted."""
     if report.anonymous:
-        return redactor(report, REDACTED)(report.title)
+        return for_officials(report)(report.title)
     return report.title
 
 

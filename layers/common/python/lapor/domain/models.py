@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -25,6 +24,7 @@ from lapor.domain.attachments import ALLOWED_TYPES, MAX_BYTES, MAX_PER_REPORT, U
 from lapor.domain.catalogue import MESSAGES
 from lapor.domain.contacts import is_valid_email, normalize_phone
 from lapor.domain.directory import AgencyKind
+from lapor.domain.freetext import TextRefused, clean_text
 from lapor.domain.lifecycle import Status
 from lapor.domain.messages import Notification
 from lapor.domain.regions import normalize_region_code
@@ -40,19 +40,6 @@ class ReportKind(StrEnum):
 
 Language = Literal["id", "en"]
 
-# Control characters (except tab and newline in long text) are refused: they break SMS, email
-# headers and terminals, and no honest report needs them.
-# Invisible format characters (Unicode category Cf): bidi marks and controls, zero-width characters,
-# soft hyphen, invisible operators, interlinear annotations and tag characters ("ASCII smuggling").
-_INVISIBLE = (
-    "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
-    "\U000e0000-\U000e007f"
-)
-_CONTROL_CHARS = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
-_LINE_CONTROL_CHARS = re.compile(rf"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
-# Scripts whose letters look alike: one word mixing them is a homograph ("J\u0430lan", Cyrillic a).
-_CONFUSABLE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
-_WORD = re.compile(r"\w+")
 # BPS region codes: province "31", regency/city "31.71", district "31.71.01", village "31.71.01.1001".
 REGION_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
@@ -64,24 +51,14 @@ def _refuse(message_id: str) -> PydanticCustomError:
     return PydanticCustomError(message_id, MESSAGES[message_id]["en"].replace("{field}", "value"))
 
 
-def _no_control_chars(value: str) -> str:
-    if _CONTROL_CHARS.search(value):
-        raise _refuse("control_chars")
-    return value
+def _free_text(multiline: bool) -> Any:
+    def check(value: str) -> str:
+        try:
+            return clean_text(value, multiline=multiline)
+        except TextRefused as refused:
+            raise _refuse(refused.message_id) from None
 
-
-def _single_line(value: str) -> str:
-    if _LINE_CONTROL_CHARS.search(value):
-        raise _refuse("single_line")
-    return value
-
-
-def _single_script_words(value: str) -> str:
-    for word in _WORD.findall(value):
-        scripts = {unicodedata.name(ch, "").split(" ", 1)[0] for ch in word if ch.isalpha()}
-        if len(scripts & _CONFUSABLE_SCRIPTS) > 1:
-            raise _refuse("mixed_scripts")
-    return value
+    return check
 
 
 def _region_code(value: str) -> str:
@@ -113,11 +90,11 @@ def _phone(value: str) -> str:
 
 
 def _text(min_length: int, max_length: int, *, multiline: bool) -> Any:
-    check = _no_control_chars if multiline else _single_line
+    """A free-text field under the one policy of lapor.domain.freetext (errors from the catalogue)."""
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-        AfterValidator(check),
+        AfterValidator(_free_text(multiline)),
     ]
 
 
@@ -129,10 +106,13 @@ RegionCode = Annotated[
 CategoryCode = Annotated[str, StringConstraints(max_length=40), AfterValidator(_category_code)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), AfterValidator(_phone)]
-Title = Annotated[_text(5, 200, multiline=False), AfterValidator(_single_script_words)]
+Title = _text(5, 200, multiline=False)
 Description = _text(10, 5000, multiline=True)
 Name = _text(1, 100, multiline=False)
 Note = _text(1, 2000, multiline=True)
+# An official's note and a reporter's comment may be empty (the action decides whether one is needed).
+OptionalNote = _text(0, 2000, multiline=True)
+FileName = _text(1, 255, multiline=False)
 
 
 class Location(BaseModel):
@@ -169,7 +149,7 @@ class UploadRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    filename: FileName
     content_type: str = Field(description="image/jpeg, image/png or application/pdf; the bytes are checked")
     size: Annotated[int, Field(strict=True, ge=1, description="Bytes; at most 10 MB")]
 
@@ -353,6 +333,10 @@ class Report(BaseModel):
     public_note: str | None = Field(
         default=None, description="The note of the latest public timeline entry that has one (for lists)."
     )
+    contact_muted: bool = Field(
+        default=False,
+        description="The reporter's contact had messages for 5 new reports that day: none are sent for this one.",
+    )
     outbox: list[Notification] = Field(
         default_factory=list,
         description="Messages of the latest change; the stream relays them to the notify queue (transactional outbox).",
@@ -428,6 +412,14 @@ class PublicReport(BaseModel):
         description="Where it happened, by name; null when none was given or the report is confidential.",
     )
     attachments_count: int = Field(default=0, description="Files attached; only officials can open them.")
+    timeline_total: int = Field(
+        default=0, description="Entries in the whole timeline; `timeline` holds at most the latest 100."
+    )
+    timeline_cursor: str | None = Field(
+        default=None,
+        description="Cursor for GET /reports/{id}/timeline to read the entries before `timeline`; null when "
+        "`timeline` holds them all.",
+    )
 
     @model_serializer(mode="wrap")
     def _omit_hidden_text(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
@@ -438,6 +430,15 @@ class PublicReport(BaseModel):
             if data.get(key) is None:
                 data.pop(key, None)
         return data
+
+
+class PublicTimelinePage(BaseModel):
+    """``GET /reports/{id}/timeline``: a page of earlier public timeline entries, oldest first."""
+
+    id: str
+    timeline: list[PublicTimelineEntry]
+    timeline_total: int
+    next_cursor: str | None = Field(description="The entries before this page; null at the start.")
 
 
 class RegionView(BaseModel):
@@ -478,9 +479,7 @@ class ActionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["verify", "forward", "reject", "respond", "complete", "assign"]
-    note: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_no_control_chars)
-    ] = ""
+    note: OptionalNote = ""
     to_agency: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = Field(
         default=None, description="forward: the agency code to send the report to."
     )
@@ -497,12 +496,7 @@ class FeedbackRequest(BaseModel):
     receipt: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     action: Literal["accept", "reopen"]
     rating: Annotated[int, Field(ge=1, le=5, strict=True)] | None = None
-    comment: (
-        Annotated[
-            str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_no_control_chars)
-        ]
-        | None
-    ) = None
+    comment: OptionalNote | None = None
 
 
 class ActionResult(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any
 from lapor.domain.directory import Directory
 from lapor.domain.lifecycle import public_bucket
 from lapor.domain.models import Report
-from lapor.domain.redaction import redactor
+from lapor.domain.redaction import for_public
 from lapor.domain.tally import UNKNOWN, province_of
 
 # (name, type, what it holds); types are Athena/Glue's: string, timestamp, boolean, int.
@@ -50,7 +50,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("reopened", "int", "times the reporter reopened the answer"),
     ("rating", "int", "the reporter's last rating, 1-5"),
 )
-REDACTED = "[…]"
 
 
 def _utc(instant: datetime | None) -> datetime | None:
@@ -59,7 +58,7 @@ def _utc(instant: datetime | None) -> datetime | None:
 
 def open_data_row(report: Report, directory: Directory) -> dict[str, Any]:
     """The report as one anonymized row, keyed by ``COLUMNS``' names."""
-    redact = redactor(report, REDACTED, name=True)
+    redact = for_public(report)
     # Escalation steps are "stage:level@deadline"; the resolve step is the Ombudsman's, not a level.
     levels = [
         int(step.split("@", 1)[0].rsplit(":", 1)[1])

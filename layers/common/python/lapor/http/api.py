@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from pydantic import BaseModel
 
 from lapor.adapters.directory_cache import DirectoryNotLoaded
+from lapor.adapters.repository import ItemTooLarge
 from lapor.app import attachments, inbox, intake, officials, regions, stats, workflow
 from lapor.domain import catalogue
 from lapor.domain.errors import (
@@ -38,6 +39,7 @@ from lapor.domain.models import (
     FeedbackRequest,
     FieldError,
     PublicReport,
+    PublicTimelinePage,
     RegionView,
     StatsView,
     SubmitReportRequest,
@@ -100,6 +102,15 @@ class LaporResolver(APIGatewayRestResolver):
     def language(self) -> catalogue.Lang:
         """The current request's language (``Accept-Language``; Indonesian by default)."""
         return language_of(self.current_event.raw_event.get("headers"))
+
+    def path_id(self, matched: str) -> str:
+        """The ``{id}`` path parameter as API Gateway decodes it (``%2D`` is ``-``).
+
+        The resolver matches routes on the event's ``path``, which API Gateway leaves percent-encoded;
+        its ``pathParameters`` hold the decoded value.
+        """
+        decoded = (self.current_event.raw_event.get("pathParameters") or {}).get("id")
+        return decoded if isinstance(decoded, str) else matched
 
 
 def _json(status: int, model: BaseModel | list[BaseModel]) -> Response:
@@ -229,6 +240,7 @@ def create_app(
                 key=idempotency_key,
                 payload=app.current_event.json_body,
                 ttl_seconds=svc.settings.idempotency_ttl_seconds,
+                secret=svc.receipt_secret.get(),
             )
         created = intake.submit_report(
             request,
@@ -237,6 +249,7 @@ def create_app(
             now=svc.clock(),
             attempt=attempt,
             uploads=svc.uploads,
+            quota_table=svc.settings.idempotency_table,
         )
         logger.info(
             "report received", report_id=created.id, kind=request.kind.value, idempotent=bool(idempotency_key)
@@ -272,11 +285,11 @@ def create_app(
     )
     def get_attachments(report_id: TRACKING_CODE) -> Response[list[AttachmentView]]:
         svc = services()
-        caller = _official(svc, _claims(app), svc.directory())
+        caller = _official(svc, _claims(app, svc), svc.directory())
         if svc.uploads is None:
             raise ServiceNotReady("uploads bucket not configured")
         views = attachments.attachments_for_official(
-            report_id, caller, reports=svc.reports, store=svc.uploads, now=svc.clock()
+            app.path_id(report_id), caller, reports=svc.reports, store=svc.uploads, now=svc.clock()
         )
         response = _json(200, views)
         response.headers["Cache-Control"] = "no-store"  # the URLs are short-lived bearer links
@@ -307,7 +320,7 @@ def create_app(
                 raise Unauthorized("sign_in")
             caller = _official(svc, claims, directory)
         view = officials.report_view(
-            report_id,
+            app.path_id(report_id),
             caller,
             reports=svc.reports,
             directory=directory,
@@ -315,6 +328,26 @@ def create_app(
             now=svc.clock(),
         )
         return _json(200, view)
+
+    @app.get(
+        "/reports/<report_id>/timeline",
+        summary="Earlier entries of a report's public timeline, a page at a time",
+        responses={
+            200: {"description": "One page, oldest first", "content": {JSON: {"model": PublicTimelinePage}}},
+            **_error_responses(404, 422),
+        },
+    )
+    def get_timeline(
+        report_id: TRACKING_CODE,
+        cursor: Annotated[
+            str | None,
+            Query(
+                description="timeline_cursor of the view, or next_cursor of the previous page", max_length=64
+            ),
+        ] = None,
+    ) -> Response[PublicTimelinePage]:
+        page = intake.public_timeline(app.path_id(report_id), cursor, reports=services().reports)
+        return _json(200, page)
 
     @app.get(
         "/categories",
@@ -391,7 +424,7 @@ def create_app(
     ) -> Response[ActionResult]:
         svc = services()
         result = workflow.feedback(
-            report_id, request, reports=svc.reports, directory=svc.directory(), now=svc.clock()
+            app.path_id(report_id), request, reports=svc.reports, directory=svc.directory(), now=svc.clock()
         )
         logger.info(
             "reporter feedback", report_id=result.id, action=request.action, status=result.status.value
@@ -430,7 +463,7 @@ def create_app(
     ) -> Response[InboxPageView]:
         svc = services()
         directory = svc.directory()
-        caller = _official(svc, _claims(app), directory)
+        caller = _official(svc, _claims(app, svc), directory)
         page = inbox.inbox(
             caller,
             reports=svc.reports,
@@ -458,7 +491,7 @@ def create_app(
     )
     def get_inbox_summary() -> Response[InboxSummary]:
         svc = services()
-        caller = _official(svc, _claims(app), svc.directory())
+        caller = _official(svc, _claims(app, svc), svc.directory())
         return _json(200, inbox.summary(caller, reports=svc.reports, now=svc.clock()))
 
     @app.get(
@@ -472,7 +505,7 @@ def create_app(
     def get_me() -> Response[MeView]:
         svc = services()
         directory = svc.directory()
-        claims = _claims(app)
+        claims = _claims(app, svc)
         caller = workflow.caller_from_claims(claims, directory)
         required = svc.settings.mfa_required
         enrolled = _has_totp(svc, claims or {}) if required and officials.needs_mfa(caller) else False
@@ -495,7 +528,7 @@ def create_app(
     ) -> Response[list[OfficialOption]]:
         svc = services()
         directory = svc.directory()
-        caller = _official(svc, _claims(app), directory)
+        caller = _official(svc, _claims(app, svc), directory)
         code = (agency or caller.agency).upper()
         return _json(200, officials.assignees(caller, code, reports=svc.reports, directory=directory))
 
@@ -544,7 +577,8 @@ def create_app(
     ) -> Response[ActionResult]:
         svc = services()
         directory = svc.directory()
-        caller = _official(svc, _claims(app), directory)
+        caller = _official(svc, _claims(app, svc), directory)
+        report_id = app.path_id(report_id)
 
         def run() -> ActionResult:
             return workflow.act(
@@ -630,6 +664,12 @@ def create_app(
     def conflict(error: Conflict) -> Response:
         return refuse(409, error)
 
+    @app.exception_handler(ItemTooLarge)
+    def too_large(error: ItemTooLarge) -> Response:
+        # The report's item (or one written with it) would pass DynamoDB's 400 KB: a 4xx, not a 502.
+        logger.warning("write refused: item too large")
+        return _refusal(409, "report_full", app.language())
+
     @app.exception_handler(TransitionNotAllowed)
     def not_now(error: TransitionNotAllowed) -> Response:
         language = app.language()
@@ -679,12 +719,23 @@ RESULT_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def _claims(app: APIGatewayRestResolver) -> dict[str, Any] | None:
-    # Only the authorizer's verified claims identify an official (API Gateway's Cognito authorizer,
-    # or the local gateway's equivalent); nothing the client sends in headers or body does.
+def _claims(app: APIGatewayRestResolver, svc: Services) -> dict[str, Any] | None:
+    """The authorizer's verified claims, when they are an ID token of the officials' app client.
+
+    Only these identify an official (API Gateway's Cognito authorizer, or the local gateway's
+    equivalent); nothing the client sends in headers or body does. The deployed authorizer accepts
+    an ID token of any app client of the pool, so the audience is checked here against the client
+    the officials' page signs in with (a second app client must never open the officials' API).
+    """
     authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
     claims = authorizer.get("claims")
-    return claims if isinstance(claims, dict) else None
+    if not isinstance(claims, dict):
+        return None
+    client_id = svc.settings.user_pool_client_id
+    if client_id and (claims.get("aud") != client_id or claims.get("token_use") != "id"):
+        logger.warning("token of another app client refused")
+        return None
+    return claims
 
 
 @lru_cache(maxsize=4)

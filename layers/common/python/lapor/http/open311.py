@@ -412,6 +412,7 @@ def register(app: LaporResolver, services: Callable[[], Services]) -> None:
                 now=svc.clock(),
                 language=app.language(),
                 attempt=attempt,
+                quota_table=svc.settings.idempotency_table,
             )
             logger.info("open311 request filed", report_id=created.service_request_id, partner=partner.key_id)
             return [created]

@@ -92,6 +92,10 @@ def _erase_report(
                 for entry in report.feedback
             ],
             "attachments": [],
+            # Open311's copies: the latest public note for lists, and the place and link as typed.
+            "public_note": redact(report.public_note) if report.public_note else None,
+            "address": redact(report.address) if report.address else None,
+            "media_url": redact(report.media_url) if report.media_url else None,
             "updated_at": now,
         }
     )

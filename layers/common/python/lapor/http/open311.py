@@ -401,6 +401,7 @@ def register(app: LaporResolver, services: Callable[[], Services]) -> None:
                     key=f"open311:{partner.key_id}:{idempotency_key}",
                     payload=use.form_payload(form),
                     ttl_seconds=svc.settings.idempotency_ttl_seconds,
+                    secret=svc.receipt_secret.get(),
                 )
             created = use.submit(
                 submission,

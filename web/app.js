@@ -87,6 +87,7 @@ const STRINGS = {
     'r.track': 'Jalur penanganan', 'r.created': 'Dibuat', 'r.updated': 'Diperbarui', 'r.unknown': 'Belum ditentukan',
     'r.title': 'Judul', 'r.description': 'Isi laporan', 'r.confidential': 'Laporan ini rahasia: judul dan isinya tidak ditampilkan.',
     'r.deadlines': 'Tenggat', 'r.timeline': 'Riwayat', 'r.timeline.empty': 'Belum ada riwayat.',
+    'r.timeline.partial': 'Menampilkan {shown} entri terakhir dari {total}.', 'r.timeline.earlier': 'Tampilkan entri sebelumnya',
     'd.verify_by': 'Batas verifikasi', 'd.follow_up_by': 'Batas tindak lanjut', 'd.resolve_by': 'Batas penyelesaian',
     'd.close_after': 'Ditutup otomatis setelah', 'd.none': 'Tidak ada tenggat yang sedang berjalan.', 'd.overdue': 'terlewat',
     'fb.heading': 'Tanggapi jawaban instansi',
@@ -203,6 +204,7 @@ const STRINGS = {
     'r.track': 'Handling track', 'r.created': 'Created', 'r.updated': 'Updated', 'r.unknown': 'Not yet determined',
     'r.title': 'Title', 'r.description': 'Description', 'r.confidential': 'This report is confidential: its title and description are not shown.',
     'r.deadlines': 'Deadlines', 'r.timeline': 'History', 'r.timeline.empty': 'No history yet.',
+    'r.timeline.partial': 'Showing the latest {shown} of {total} entries.', 'r.timeline.earlier': 'Show earlier entries',
     'd.verify_by': 'Verify by', 'd.follow_up_by': 'Follow up by', 'd.resolve_by': 'Resolve by',
     'd.close_after': 'Closes automatically after', 'd.none': 'No deadline is running.', 'd.overdue': 'overdue',
     'fb.heading': 'Respond to the agency’s answer',
@@ -559,7 +561,17 @@ function eventLabel(e) {
   return e.event && STRINGS.id[`ev.${e.event}`] ? t(`ev.${e.event}`) : statusLabel(e.status);
 }
 
-export function reportView(r, categories = []) {
+/** Where a long history starts: how much of it is shown, and a button for the entries before (when
+ *  the page offers to load them). */
+function timelineStart(r, onEarlier) {
+  if (!r.timeline_cursor || !r.timeline_total) return null;
+  return h('div', { class: 'timeline-start' },
+    h('p', {}, t('r.timeline.partial', { shown: (r.timeline || []).length, total: r.timeline_total })),
+    onEarlier ? h('button', { type: 'button', class: 'secondary', onclick: onEarlier }, t('r.timeline.earlier')) : null);
+}
+
+/** A report's public view; ``onEarlier`` (optional) loads the timeline entries before those shown. */
+export function reportView(r, categories = [], { onEarlier } = {}) {
   const cat = categories.find((c) => c.code === r.category);
   const facts = [
     [t('r.kind'), kindLabel(r.kind)],
@@ -592,6 +604,7 @@ export function reportView(r, categories = []) {
     h('h3', {}, t('r.deadlines')),
     deadlines.length ? dl(deadlines) : h('p', {}, t('d.none')),
     h('h3', {}, t('r.timeline')),
+    timelineStart(r, onEarlier),
     timeline.length
       ? h('ol', { class: 'timeline' }, timeline.map((e) => h('li', { class: e.event === 'escalate' ? 'escalated' : null },
         h('time', { datetime: e.at }, fmtWIB(e.at)), ' — ', h('strong', {}, eventLabel(e)),

@@ -27,7 +27,7 @@ function fillRatings() {
 function render(report, focus) {
   current = report;
   heading.textContent = t('r.heading', { id: report.id });
-  $('#report-body').replaceChildren(reportView(report, categories));
+  $('#report-body').replaceChildren(reportView(report, categories, { onEarlier: loadEarlier }));
   section.hidden = false;
   fbSection.hidden = report.status !== 'completed';
   const until = report.deadlines?.close_after;
@@ -42,6 +42,23 @@ function render(report, focus) {
     return;
   }
   if (focus) heading.focus();
+}
+
+/** Put the page of entries before the shown ones in front of them; focus the first one it added. */
+async function loadEarlier(event) {
+  if (!current?.timeline_cursor) return;
+  const button = event.currentTarget;
+  button.disabled = true;
+  try {
+    const cursor = encodeURIComponent(current.timeline_cursor);
+    const page = await api(`/reports/${encodeURIComponent(current.id)}/timeline?cursor=${cursor}`);
+    render({ ...current, timeline: [...page.timeline, ...current.timeline], timeline_cursor: page.next_cursor }, false);
+    const first = $('#report-body ol.timeline li');
+    if (first) { first.setAttribute('tabindex', '-1'); first.focus(); }
+  } catch (err) {
+    button.disabled = false;
+    showErrors(status, err);
+  }
 }
 
 async function load(raw, focus = true) {

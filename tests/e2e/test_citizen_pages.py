@@ -329,3 +329,48 @@ def test_every_page_passes_axe(stack: Http, open_page: Any, language: str, viewp
     assert ("Tidak ada laporan" if language == "id" else "There is no report") in alert.inner_text()
     axe_clean(page, "unknown tracking code")
     assert page.errors == []
+
+
+def test_a_long_history_shows_its_earlier_entries_on_request(stack: Http, open_page: Any) -> None:
+    # Given a report whose official answered forty times at length: more than the view carries
+    status, created = stack.call("POST", "/reports", {
+        "title": "Puskesmas kelurahan sering tutup siang hari",
+        "description": "Puskesmas kelurahan tutup pukul sebelas siang walau jadwal layanan sampai sore.",
+        "region": "31.71",
+    })  # fmt: skip
+    assert status == 201
+    code = created["id"]
+    report = stack.wait_for(
+        lambda: (r := stack.call("GET", f"/reports/{code}")[1]).get("agency") and r, timeout=20
+    )
+    headers = stack.token({"DINKES-DKI": "dinkes-dki-lo1"}.get(report["agency"]["code"], "kemenkes-lo1"))
+    assert stack.call("POST", f"/reports/{code}/actions", {"action": "verify"}, headers)[0] == 200
+    for n in range(1, 41):
+        note = f"Tindak lanjut ke-{n}: petugas memeriksa jadwal layanan. " + "Pemeriksaan berlanjut. " * 80
+        body = {"action": "respond", "note": note}
+        assert stack.call("POST", f"/reports/{code}/actions", body, headers)[0] == 200
+    view = stack.call("GET", f"/reports/{code}")[1]
+    assert view["timeline_cursor"] and len(view["timeline"]) < view["timeline_total"]
+
+    # When a citizen opens it (in English, on a phone)
+    page = open_page("en", PHONE)
+    page.goto(f"{stack.base}/track.html#{code}")
+    page.wait_for_selector("#report:not([hidden]) ol.timeline")
+    # Then the page says how much of the history it shows, and offers the rest
+    shown, total = len(view["timeline"]), view["timeline_total"]
+    assert f"Showing the latest {shown} of {total} entries." in page.inner_text("#report-body")
+    assert page.locator("#report-body ol.timeline li").count() == shown
+    axe_clean(page, "long history, latest entries")
+    # When they ask for the earlier entries until there are none
+    while page.locator(".timeline-start button").count():
+        before = page.locator("#report-body ol.timeline li").count()
+        page.click(".timeline-start button")
+        page.wait_for_function(f"document.querySelectorAll('#report-body ol.timeline li').length > {before}")
+    # Then the whole history is on the page, oldest first, with the report's first entry at the top
+    items = page.locator("#report-body ol.timeline li")
+    assert items.count() == total
+    assert "Tindak lanjut ke-1:" in items.nth(total - 40).inner_text()
+    assert "Tindak lanjut ke-40:" in items.nth(total - 1).inner_text()
+    assert page.locator(".timeline-start").count() == 0
+    axe_clean(page, "long history, all entries")
+    assert page.errors == []

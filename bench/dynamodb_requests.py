@@ -89,10 +89,11 @@ def run(options: Options) -> list[Figure]:
         import intake_app
         import notify_app
         import route_app
+        import tally_app
 
         from lapor.adapters.aws import client as aws_client
         from lapor.adapters.schema import ALL_TABLES
-        from local.pollers import QueuePoller, StreamPoller
+        from local.pollers import QueuePoller, StreamPoller, matches_report_filter
 
         resources = pipeline.resources
         names = resources.names
@@ -100,6 +101,7 @@ def run(options: Options) -> list[Figure]:
             "Reports": names.reports_table,
             "Directory": names.directory_table,
             "Idempotency": names.idempotency_table,
+            "Aggregates": names.aggregates_table,
         }
         meter = UsageMeter(
             {
@@ -117,6 +119,16 @@ def run(options: Options) -> list[Figure]:
             handler=meter.wrap("route", route_app.lambda_handler),
             function_name="lapor-route",
             on_failure_url=resources.route_failures_url,
+        )
+        # The statistics tally reads the same stream through its own filter (a second event source).
+        tally = StreamPoller(
+            session=pipeline.session,
+            stream_arn=resources.reports_stream_arn,
+            handler=meter.wrap("tally", tally_app.lambda_handler),
+            function_name="lapor-tally",
+            on_failure_url=resources.tally_failures_url,
+            record_filter=matches_report_filter,
+            batch_size=100,
         )
         queue = QueuePoller(
             session=pipeline.session,
@@ -140,6 +152,8 @@ def run(options: Options) -> list[Figure]:
         def deliver(after: str) -> None:
             phase(f"route after {after}")
             _drain(stream.poll_once)  # an INSERT (dispatch), a MODIFY carrying an outbox (relay)
+            phase(f"tally after {after}")
+            _drain(tally.poll_once)
             phase(f"notify after {after}")
             _drain(lambda: queue.poll_once(wait_seconds=0))
 
@@ -186,13 +200,7 @@ def run(options: Options) -> list[Figure]:
         progress(NAME, "warm-up report (cold caches: directory, clients)")
         lifecycle(0)
         counter.counts.clear()
-        fresh = UsageMeter(meter.indexes)
-        meter.requests, meter.units, meter.invocations, meter.seconds = (
-            fresh.requests,
-            fresh.units,
-            fresh.invocations,
-            fresh.seconds,
-        )
+        meter.reset()
         from moto.core import DEFAULT_ACCOUNT_ID
         from moto.ses.models import ses_backends
         from moto.sns.models import sns_backends
@@ -205,8 +213,8 @@ def run(options: Options) -> list[Figure]:
         progress(NAME, f"{reports} reports, each taken from submission to closed in turn")
         for n in range(1, reports + 1):
             lifecycle(n)
-        if stream.failed_records:
-            raise RuntimeError(f"{stream.failed_records} stream records failed")
+        if stream.failed_records or tally.failed_records:
+            raise RuntimeError(f"{stream.failed_records + tally.failed_records} stream records failed")
         emails = len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages) - emails_before
         sms_texts = [
             text
@@ -275,7 +283,8 @@ def run(options: Options) -> list[Figure]:
 
 
 def _phase_order(phase: str) -> tuple[int, int]:
-    """Phases in the order a report lives them: each request first, then its relay, then its messages."""
+    """Phases in the order a report lives them: each request, its relay, its tally, then its messages."""
     steps = ["intake", "submit", "track", "verify", "respond", "complete", "accept"]
     step = next((i for i, name in enumerate(steps) if name in phase), len(steps))
-    return step, 2 if phase.startswith("notify") else 1 if phase.startswith("route") else 0
+    after = ("route", "tally", "notify")
+    return step, next((i + 1 for i, name in enumerate(after) if phase.startswith(name)), 0)

@@ -38,6 +38,7 @@ ENTRY_MODULES = {
     "route_app": "route",
     "notify_app": "notify",
     "sla_check_app": "sla_check",
+    "tally_app": "tally",
 }
 KB = 1024
 
@@ -70,8 +71,13 @@ class UsageMeter:
     def __init__(self, indexes: dict[str, list[tuple[tuple[str, ...], bool]]]) -> None:
         self.indexes = indexes  # table name -> (key attributes, projects the whole item) of each GSI
         self.phase = "setup"
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything counted so far (after a warm-up)."""
         self.requests: Counter[tuple[str, str, str]] = Counter()  # (phase, service, operation)
         self.units: Counter[tuple[str, str]] = Counter()  # (phase, "read"|"write")
+        self.write_units_by_table: Counter[str] = Counter()  # table (and index) name -> write units
         self.invocations: Counter[tuple[str, str]] = Counter()  # (phase, function)
         self.seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
 
@@ -119,7 +125,7 @@ class UsageMeter:
         if operation == "TransactWriteItems":
             for entry in params["TransactItems"]:
                 ((kind, body),) = entry.items()
-                self.units[(self.phase, "write")] += 2 * self._write_units(body, kind)
+                self.units[(self.phase, "write")] += self._write_units(body, kind, transactional=True)
         elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
             self.units[(self.phase, "write")] += self._write_units(params, operation.removesuffix("Item"))
         elif operation == "GetItem":
@@ -131,12 +137,16 @@ class UsageMeter:
 
     def _write_units(self, body: dict[str, Any], kind: str, *, transactional: bool = False) -> int:
         item = body.get("Item") or body.get("Key") or {}
+        factor = 2 if transactional else 1
         size_units = max(1, math.ceil(item_size(item) / KB)) if kind == "Put" else 1
-        units = size_units * (2 if transactional else 1)
+        units = size_units * factor
+        self.write_units_by_table[body["TableName"]] += size_units * factor
         # Every index whose keys the item has is written as well.
         for keys, whole_item in self.indexes.get(body["TableName"], []):
             if all(key in item for key in keys):
-                units += size_units if whole_item else 1
+                index_units = (size_units if whole_item else 1) * factor
+                self.write_units_by_table[f"{body['TableName']} index {'/'.join(keys)}"] += index_units
+                units += index_units
         return units
 
     @staticmethod
@@ -187,7 +197,8 @@ def cost_figures(
         "KMS": 0.0,
     }
     details = {
-        "DynamoDB": f"{writes * per:,.0f} write units, {reads * per:,.0f} read units",
+        "DynamoDB": f"{writes * per:,.0f} write units, {reads * per:,.0f} read units; writes by table and index: "
+        + ", ".join(f"{name} {n * per:,.0f}" for name, n in meter.write_units_by_table.most_common()),
         "Lambda": f"{invocations * per:,.0f} invocations, {gb_seconds * per:,.0f} GB-s (in-process moto: an upper bound)",
         "API Gateway": f"{api_calls * per:,.0f} REST requests",
         "WAF": f"{api_calls * per:,.0f} requests inspected",

@@ -140,7 +140,11 @@ class UsageMeter:
         factor = 2 if transactional else 1
         size_units = max(1, math.ceil(item_size(item) / KB)) if kind == "Put" else 1
         units = size_units * factor
-        self.write_units_by_table[body["TableName"]] += size_units * factor
+        # Items of one table are told apart by their sort key's prefix (REPORT, EVENT, SENT, ...);
+        # counters are keyed by a status, month or official instead, and are summed as one kind.
+        prefix = item.get("sk", {}).get("S", "").split("#", 1)[0]
+        kind_of_item = prefix if prefix.isupper() or not prefix else "counters"
+        self.write_units_by_table[f"{body['TableName']} {kind_of_item}".strip()] += size_units * factor
         # Every index whose keys the item has is written as well.
         for keys, whole_item in self.indexes.get(body["TableName"], []):
             if all(key in item for key in keys):

@@ -100,8 +100,10 @@ def _layer_package_paths() -> list[Path]:
     asset = layer_asset()
     names = LAYER_PACKAGES
     if asset is not None and (asset / "python").is_dir():
+        # A module's name is its file name up to the first dot: ``six.py``, and extension modules
+        # such as ``_cffi_backend.cpython-313-aarch64-linux-gnu.so`` (cryptography's, for joserfc).
         names = tuple(
-            p.name.removesuffix(".py")
+            p.name if p.is_dir() else p.name.split(".", 1)[0]
             for p in (asset / "python").iterdir()
             if not p.name.endswith((".dist-info", ".pth")) and p.name != "__pycache__"
         )

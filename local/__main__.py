@@ -9,6 +9,25 @@ import warnings
 
 from local.stack import LocalConfig, LocalStack
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNAL_CHECK_SECONDS = 0.5
+
+
+def wait_for_stop_signal() -> None:
+    """Return once Ctrl-C (SIGINT) or SIGTERM arrives.
+
+    The kernel may hand a process's signal to any of its threads. Python then runs the handler in
+    the main thread, but only when that thread runs bytecode again: an untimed wait on a lock is
+    never woken, and the stack would sleep through Ctrl-C. So the wait wakes up twice a second.
+    """
+    stopped = threading.Event()
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, lambda *_: stopped.set())
+    while not stopped.wait(SIGNAL_CHECK_SECONDS):
+        pass
+    # A second Ctrl-C while the stack stops interrupts the stop, as it did before.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 def main() -> int:
     """Start the stack, print where it listens, stop cleanly on Ctrl-C or SIGTERM."""
@@ -30,12 +49,7 @@ def main() -> int:
         f"API {stack.url}/openapi.json , outbox {stack.url}/_local/outbox — Ctrl-C to stop",
         flush=True,
     )
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    try:
-        stopped.wait()
-    except KeyboardInterrupt:
-        pass
+    wait_for_stop_signal()
     print("[lapor] stopping…", flush=True)
     stack.stop()
     return 0

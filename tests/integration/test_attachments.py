@@ -117,6 +117,54 @@ def test_a_report_filed_before_the_photo_is_cleaned_keeps_it(aws, processor):
     assert view["status"] == "ready"
 
 
+def clean_once_before(method: str, processor: S3EventPoller, monkeypatch, *, on_key: str = "") -> None:
+    """The processing function runs just before the first call of UploadStore.<method> (on a key
+    starting with ``on_key``): the interleaving a browser gets when it files right after uploading."""
+    from lapor.adapters.uploads import UploadStore
+
+    real = getattr(UploadStore, method)
+    pending = [True]
+
+    def interleaved(store: UploadStore, key: str, *args: Any) -> Any:
+        if pending and key.startswith(on_key):
+            pending.clear()
+            process_all(processor)
+        return real(store, key, *args)
+
+    monkeypatch.setattr(UploadStore, method, interleaved)
+
+
+@pytest.mark.parametrize(
+    ("method", "on_key"),
+    [
+        pytest.param("first_bytes", "", id="cleaned-between-find-and-read"),
+        pytest.param("_head", INCOMING, id="cleaned-between-the-two-looks"),
+    ],
+)
+def test_a_photo_cleaned_while_its_report_is_checked_is_attached(aws, processor, monkeypatch, method, on_key):
+    # Given an upload the processing function cleans (and deletes as posted) while intake checks it
+    upload_id = upload(jpeg_with_gps())
+    clean_once_before(method, processor, monkeypatch, on_key=on_key)
+    # When the report naming it is filed
+    created = call("POST", "/reports", VALID | {"attachments": [upload_id]})
+    # Then it is filed with the cleaned copy (not a 5xx, nor "unknown upload")
+    assert created["statusCode"] == 201, created["body"]
+    [view] = response_json(
+        call("GET", f"/reports/{response_json(created)['id']}/attachments", claims=OFFICIAL)
+    )
+    assert view["status"] == "ready"
+
+
+def test_a_file_refused_while_its_report_is_checked_is_unknown(aws, processor, monkeypatch):
+    # Given an upload whose bytes are not the declared image, refused while intake checks it
+    upload_id = upload(b"%PDF-1.7 not a photo at all", filename="foto.jpg")
+    clean_once_before("first_bytes", processor, monkeypatch)
+    # When the report naming it is filed, then the refusal names the attachment
+    created = call("POST", "/reports", VALID | {"attachments": [upload_id]})
+    assert created["statusCode"] == 422, created["body"]
+    assert "attachments.0" in created["body"]
+
+
 def test_an_upload_no_report_names_stays_tagged_to_expire(aws, processor):
     upload_id = upload(jpeg_with_gps())
     process_all(processor)

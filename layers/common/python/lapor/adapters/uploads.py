@@ -88,7 +88,9 @@ class UploadStore:
 
     def find(self, upload_id: str) -> StoredUpload | None:
         """The cleaned copy if there is one, else the upload as posted; None when neither exists."""
-        for prefix, clean in ((CLEAN, True), (INCOMING, False)):
+        # The processing function writes clean/ before it deletes incoming/, so a file cleaned
+        # between the first two looks is in clean/ by the time incoming/ is found gone.
+        for prefix, clean in ((CLEAN, True), (INCOMING, False), (CLEAN, True)):
             head = self._head(prefix + upload_id)
             if head is not None:
                 return StoredUpload(
@@ -100,9 +102,12 @@ class UploadStore:
                 )
         return None
 
-    def first_bytes(self, key: str, count: int) -> bytes:
-        """The first ``count`` bytes of an object (a ranged GET)."""
-        response = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{count - 1}")
+    def first_bytes(self, key: str, count: int) -> bytes | None:
+        """The first ``count`` bytes of an object (a ranged GET); None when it no longer exists."""
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{count - 1}")
+        except self.client.exceptions.NoSuchKey:
+            return None
         return response["Body"].read()
 
     def read(self, key: str) -> tuple[bytes, dict[str, str]]:

@@ -58,11 +58,16 @@ def check_uploads(upload_ids: Sequence[str], *, store: UploadStore) -> list[Atta
     for index, upload_id in enumerate(upload_ids):
         field = f"attachments.{index}"
         stored = store.find(upload_id)
-        if stored is None:
+        head = store.first_bytes(stored.key, SNIFF_BYTES) if stored else None
+        if stored is not None and head is None:
+            # The processing function cleaned (or refused) the file between the two reads.
+            stored = store.find(upload_id)
+            head = store.first_bytes(stored.key, SNIFF_BYTES) if stored else None
+        if stored is None or head is None:
             raise InvalidInput(field, "upload_unknown")
         if stored.size > MAX_BYTES:
             raise InvalidInput(field, "file_too_large", max_mb=MAX_BYTES // 2**20)
-        found = sniff(store.first_bytes(stored.key, SNIFF_BYTES))
+        found = sniff(head)
         if found is None or found != stored.content_type or found not in ALLOWED_TYPES:
             raise InvalidInput(field, "file_content")
         filename = stored.filename or safe_filename("lampiran", found)

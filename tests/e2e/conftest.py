@@ -40,6 +40,11 @@ class Http:
 
     base: str
     aws: str | None = None  # the stack's moto endpoint, for test data the API cannot make
+    output: list[str] | None = None  # the stack's printed lines so far, for failure messages
+
+    def recent_output(self, lines: int = 60) -> str:
+        """The stack's last printed lines: what a failing browser step cannot show."""
+        return "".join((self.output or [])[-lines:])
 
     def call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -84,7 +89,7 @@ def start_stack(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Pop
     aws = next(
         (line.split(" on ", 1)[1].strip() for line in child.output if "moto (AWS services) on" in line), None
     )
-    return child.process, Http(child.base, aws)
+    return child.process, Http(child.base, aws, child.output)
 
 
 def stop_stack(process: subprocess.Popen[str]) -> int | None:

@@ -85,10 +85,12 @@ def axe_clean(page: Any, state: str) -> None:
     assert results.violations_count == 0, f"{state}:\n{results.generate_snapshot()}"
 
 
-def filed(page: Any) -> Any:
-    """The success card after sending the form; fails with the page's own error if it refused."""
+def filed(page: Any, stack: Http) -> Any:
+    """The success card after sending the form; fails with the page's own error and the stack's log."""
     found = page.wait_for_selector("#result .success, #errors [role=alert]", timeout=60_000)
-    assert "success" in (found.get_attribute("class") or ""), found.inner_text()
+    assert "success" in (found.get_attribute("class") or ""), (
+        f"{found.inner_text()}\n--- the stack's last lines ---\n{stack.recent_output()}"
+    )
     return found
 
 
@@ -129,7 +131,7 @@ def test_a_citizen_files_a_report_by_town_name_with_a_photo(
     page.fill("#f-email", "warga.surabaya@example.com")
     page.click("#submit")
     # Then the receipt is shown grouped, with ways to keep it, the agency and where updates go
-    card = filed(page)
+    card = filed(page, stack)
     text = card.inner_text()
     code = CODE.search(text).group(0)
     assert RECEIPT.search(page.inner_text("#ok-receipt"))
@@ -175,7 +177,7 @@ def test_the_official_downloads_the_photo_without_its_gps(
     page.fill("#f-description", "Jembatan rusak dekat pasar, papan lantai jembatan sudah hilang sebagian.")
     page.set_input_files("#f-files", str(gps_photo(tmp_path / "jembatan.jpg")))
     page.click("#submit")
-    code = CODE.search(filed(page).inner_text()).group(0)
+    code = CODE.search(filed(page, stack).inner_text()).group(0)
     stack.wait_for(lambda: stack.call("GET", f"/reports/{code}")[1].get("agency"), timeout=20)
     # When the agency's liaison signs in on the officials' page and opens the report
     page.goto(f"{stack.base}/officials.html#/reports/{code}")

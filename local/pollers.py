@@ -60,6 +60,7 @@ class StreamPoller(threading.Thread):
         batch_size: int = 25,
         max_retries: int = 5,
         idle_sleep: float = 0.05,
+        batching_window: float = 0.0,
     ) -> None:
         super().__init__(name="stream-poller", daemon=True)
         self._streams = session.client("dynamodbstreams")
@@ -72,6 +73,8 @@ class StreamPoller(threading.Thread):
         self.batch_size = batch_size
         self.max_retries = max_retries
         self.idle_sleep = idle_sleep
+        # Lambda's MaximumBatchingWindowInSeconds: a poll at most this often, busy or not.
+        self.batching_window = batching_window
         self.stopping = threading.Event()
         self.invocations = 0
         self.failed_records = 0
@@ -89,8 +92,8 @@ class StreamPoller(threading.Thread):
                 print(f"[stream] poll failed: {type(error).__name__}: {error}", flush=True)
                 busy = True  # not caught up: the records are still there to read
             self.caught_up = not busy
-            if not busy:
-                self.stopping.wait(self.idle_sleep)
+            if not busy or self.batching_window:
+                self.stopping.wait(max(self.idle_sleep, self.batching_window))
 
     def poll_once(self) -> bool:
         """Read each shard once and process what came; True when there were records."""

@@ -40,6 +40,8 @@ LOCAL_OPEN311_PARTNER = "Local Open311 client"
 JOBS = {"evaluation": "evaluation_app", "export": "export_app"}
 # A poller finishes the invocation it is in before it stops; an SLA run can take this long.
 POLLER_STOP_SECONDS = 60
+# The tally's stream mapping gathers records this long before an invocation, as deployed.
+TALLY_BATCHING_WINDOW_SECONDS = 2.0
 
 
 @dataclass
@@ -322,7 +324,8 @@ class LocalStack:
             function_name="lapor-tally",
             on_failure_url=resources.tally_failures_url,
             record_filter=matches_report_filter,
-            batch_size=100,
+            batch_size=100,  # as deployed (infra: TALLY_BATCH_SIZE, TALLY_BATCHING_WINDOW)
+            batching_window=TALLY_BATCHING_WINDOW_SECONDS,
         )
         # Several notify batches at once, as Lambda's SQS integration runs (it starts with five).
         self.queue_pollers = [

@@ -79,6 +79,7 @@ class Tally(Construct):
             self.failure_queue,
             filters=TALLY_FILTERS,
             batch_size=c.TALLY_BATCH_SIZE,
+            batching_window=c.TALLY_BATCHING_WINDOW,
             retry_attempts=c.TALLY_RETRY_ATTEMPTS,
             max_record_age=c.TALLY_MAX_RECORD_AGE,
         )

@@ -145,6 +145,9 @@ ROUTE_PARALLELIZATION = 2
 
 # Reports stream -> tally (every report change; the counters are not urgent, batches can be larger).
 TALLY_BATCH_SIZE = 100
+# Lambda gathers up to this long before invoking the tally: fewer, fuller batches (cost), and the
+# statistics stay live to within seconds. The local stack's tally poller waits as long.
+TALLY_BATCHING_WINDOW = Duration.seconds(2)
 TALLY_RETRY_ATTEMPTS = 10
 TALLY_MAX_RECORD_AGE = Duration.hours(24)
 

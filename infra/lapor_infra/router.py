@@ -66,6 +66,7 @@ def read_reports_stream(
     retry_attempts: int,
     max_record_age: Duration,
     parallelization: int = 1,
+    batching_window: Duration | None = None,
 ) -> lambda_.EventSourceMapping:
     """A consumer of the reports stream: its read grants, filtered mapping with partial batch
     failures and bisection, and the on-failure queue for records it gives up on."""
@@ -92,6 +93,7 @@ def read_reports_stream(
         event_source_arn=stream_arn,
         starting_position=lambda_.StartingPosition.TRIM_HORIZON,
         batch_size=batch_size,
+        max_batching_window=batching_window,
         parallelization_factor=parallelization,
         bisect_batch_on_error=True,
         retry_attempts=retry_attempts,

@@ -542,6 +542,22 @@ def test_mfa_off_turns_totp_off_at_the_pool_and_the_api() -> None:
 # ---- pipeline -----------------------------------------------------------------------------------
 
 
+def test_the_tally_reads_the_stream_in_gathered_batches_and_dispatch_in_none(synth: Synth) -> None:
+    # The statistics can wait seconds; dispatch cannot.
+    def mapping_of(function: str) -> dict:
+        function_id, _ = synth.function(FUNCTIONS[function])
+        (mapping,) = [
+            m["Properties"]
+            for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+            if m["Properties"]["FunctionName"] == {"Ref": function_id}
+        ]
+        return mapping
+
+    tally, route = mapping_of("tally"), mapping_of("route")
+    assert tally["BatchSize"] == 100 and tally["MaximumBatchingWindowInSeconds"] == 2
+    assert "MaximumBatchingWindowInSeconds" not in route
+
+
 def test_router_reads_the_reports_stream_safely(synth: Synth) -> None:
     route_id, _ = synth.function(FUNCTIONS["route"])
     reports_id, _ = synth.one("AWS::DynamoDB::Table", "DataReports")

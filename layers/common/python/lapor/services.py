@@ -12,9 +12,7 @@ from lapor.adapters.aggregates import AggregateStore
 from lapor.adapters.bucket import DataBucket
 from lapor.adapters.channels import SesEmailSender, SnsSmsSender
 from lapor.adapters.directory_cache import DirectoryCache
-from lapor.adapters.identity import MfaDirectory, TokenVerifier, UserPool
 from lapor.adapters.outbox import NotifyQueue
-from lapor.adapters.partners import PartnerKeys
 from lapor.adapters.repository import DirectoryStore, ReportRepository
 from lapor.adapters.secrets import SecretValue
 from lapor.adapters.uploads import UploadStore
@@ -24,7 +22,12 @@ from lapor.domain.regions import RegionIndex
 from lapor.domain.workdays import WorkCalendar
 from lapor.settings import Settings
 
-if TYPE_CHECKING:  # the notify use case is imported only by the function that sends
+if TYPE_CHECKING:
+    # Imported where first used: the notify use case only by the function that sends, the
+    # officials' identity only by the API, Open311's partner keys (and its XML and models) only by
+    # an Open311 request. Every function builds Services; none should import what it never calls.
+    from lapor.adapters.identity import MfaDirectory, TokenVerifier, UserPool
+    from lapor.adapters.partners import PartnerKeys
     from lapor.app.notify import Channels
 
 
@@ -101,6 +104,8 @@ class Services:
     @cached_property
     def user_pool(self) -> UserPool | None:
         """The officials' user pool, when this function is configured with one."""
+        from lapor.adapters.identity import UserPool
+
         settings = self.settings
         if not settings.user_pool_id or not settings.user_pool_client_id:
             return None
@@ -114,11 +119,15 @@ class Services:
     @cached_property
     def token_verifier(self) -> TokenVerifier | None:
         """Verifies officials' ID tokens on routes the API Gateway authorizer does not guard."""
+        from lapor.adapters.identity import TokenVerifier
+
         return TokenVerifier(self.user_pool) if self.user_pool else None
 
     @cached_property
     def mfa_directory(self) -> MfaDirectory | None:
         """Reads officials' TOTP enrolment from the pool."""
+        from lapor.adapters.identity import MfaDirectory
+
         return MfaDirectory(self.settings.user_pool_id) if self.settings.user_pool_id else None
 
     def directory(self) -> Directory:
@@ -140,6 +149,8 @@ class Services:
     @cached_property
     def partner_keys(self) -> PartnerKeys:
         """Open311 partner applications' keys (hashes), in the directory table."""
+        from lapor.adapters.partners import PartnerKeys
+
         return PartnerKeys(self.settings.directory_table)
 
     def calendar(self) -> WorkCalendar:

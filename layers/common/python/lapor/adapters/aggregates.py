@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from lapor.adapters.aws import all_items
 from lapor.adapters.aws import client as aws_client
 
 MARKER_SK = "-"
@@ -224,12 +225,7 @@ class AggregateStore:
         ]
 
     def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        while True:
-            response = self.client.query(**kwargs)
-            yield from response.get("Items", [])
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return all_items(self.client.query, **kwargs)
 
     # ---- rebuild -----------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
@@ -22,3 +23,14 @@ def client(service: str, region: str | None = None) -> Any:
     return boto3.session.Session().client(
         service, region_name=region, config=Config(max_pool_connections=pool_size)
     )
+
+
+def all_items(call: Callable[..., dict[str, Any]], **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a DynamoDB Query or Scan (``call`` is ``client.query`` or ``client.scan``),
+    page after page until no ``LastEvaluatedKey`` is left."""
+    while True:
+        response = call(**kwargs)
+        yield from response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return
+        kwargs = {**kwargs, "ExclusiveStartKey": response["LastEvaluatedKey"]}

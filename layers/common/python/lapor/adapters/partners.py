@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from lapor.adapters.aws import all_items
 from lapor.adapters.aws import client as aws_client
 from lapor.domain.open311 import API_KEY_PREFIX, PartnerKey, hash_api_key, key_id_of
 from lapor.domain.workdays import utc_iso
@@ -72,18 +73,12 @@ class PartnerKeys:
 
     def list(self) -> list[PartnerKey]:
         """Every key, oldest first, revoked ones included."""
-        items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": {"S": PARTITION}},
         }
-        while True:
-            response = self.client.query(**kwargs)
-            items += response.get("Items", [])
-            if "LastEvaluatedKey" not in response:
-                break
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = all_items(self.client.query, **kwargs)
         return sorted((_record(item) for item in items), key=lambda key: (key.created_at, key.key_id))
 
     def revoke(self, key_id: str, *, now: datetime) -> PartnerKey | None:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from lapor.adapters.aws import all_items
 from lapor.adapters.aws import client as aws_client
 from lapor.adapters.schema import (
     DUE_INDEX,
@@ -914,13 +915,7 @@ class ReportRepository:
             "ExpressionAttributeValues": values,
             "ProjectionExpression": "pk",
         }
-        found: list[str] = []
-        while True:
-            response = self.client.scan(**kwargs)
-            found += [item["pk"]["S"].removeprefix("REPORT#") for item in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                return found
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [item["pk"]["S"].removeprefix("REPORT#") for item in all_items(self.client.scan, **kwargs)]
 
     def reports_of_period(self, period: str) -> Iterator[Report]:
         """Every report created in a WIB month (``YYYY-MM``), for statistics."""
@@ -992,21 +987,11 @@ class ReportRepository:
             "FilterExpression": "sk = :report",
             "ExpressionAttributeValues": {":report": {"S": REPORT_SK}},
         }
-        while True:
-            response = self.client.scan(**kwargs)
-            for item in response.get("Items", []):
-                yield report_from_image(from_item(item))
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in all_items(self.client.scan, **kwargs):
+            yield report_from_image(from_item(item))
 
     def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        while True:
-            response = self.client.query(**kwargs)
-            yield from response.get("Items", [])
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return all_items(self.client.query, **kwargs)
 
 
 @dataclass(frozen=True)

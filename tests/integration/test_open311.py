@@ -4,7 +4,10 @@ form encoding, the same answer in JSON and XML (parsed with a safe parser), the 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -288,3 +291,44 @@ def test_a_revoked_key_is_refused(aws, partner):
     partner.revoke(record.key_id, now=datetime.now(UTC))
     assert post(VALID)["statusCode"] == 403
     assert partner.list()[0].revoked_at is not None
+
+
+def test_the_api_loads_open311_only_for_an_open311_request():
+    # Given a fresh interpreter laid out as Lambda lays out the API function
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys, intake_app; "
+        "print(sorted(m for m in ('lapor.http.open311', 'lapor.app.open311', 'lapor.domain.open311') "
+        "if m in sys.modules))"
+    )
+    env = {
+        "PYTHONPATH": f"{root / 'layers/common/python'}:{root / 'functions/intake'}",
+        "AWS_REGION": "ap-southeast-3",
+        "PATH": "/usr/bin:/bin",
+    }
+    loaded = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    # Then a cold start for Lapor's own routes does not pay for Open311's models
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_a_fresh_api_documents_and_serves_open311_from_its_first_request(aws):
+    from intake_app import services
+
+    from lapor.http.api import create_app, handle
+
+    def fresh_call(method: str, path: str, body: Any = None, **kwargs: Any) -> dict[str, Any]:
+        return handle(fresh, api_event(method, path, body, **kwargs), context("lapor-intake"), 64 * 1024)
+
+    # The OpenAPI document lists Open311's routes before any Open311 request was made
+    fresh = create_app(services)
+    document = response_json(fresh_call("GET", "/openapi.json"))
+    assert {"/open311/v2/discovery.{fmt}", "/open311/v2/requests.{fmt}"} <= set(document["paths"])
+    # And a first Open311 request on another fresh API is answered by its route, not a 404
+    fresh = create_app(services)
+    answered = fresh_call("GET", "/open311/v2/services.json")
+    assert answered["statusCode"] == 200
+    assert any(service["service_code"] == "kesehatan" for service in response_json(answered))
+    # And a refusal on a fresh API is still the specification's
+    fresh = create_app(services)
+    refused = fresh_call("GET", "/open311/v2/nothing.json")
+    assert refused["statusCode"] == 404 and set(response_json(refused)[0]) == {"code", "description"}

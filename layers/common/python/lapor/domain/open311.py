@@ -31,7 +31,6 @@ from lapor.domain.lifecycle import Status
 from lapor.domain.workdays import WIB
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-BASE_PATH = "/open311/v2"
 Format = Literal["json", "xml"]
 FORMATS: tuple[Format, ...] = ("json", "xml")
 MEDIA_TYPES: dict[Format, str] = {

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from types import ModuleType
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -47,6 +49,7 @@ from lapor.domain.models import (
     UploadRequest,
     UploadTicket,
 )
+from lapor.domain.open311_path import handles as is_open311
 from lapor.domain.roles import Caller
 from lapor.domain.workspace import (
     InboxPageView,
@@ -56,7 +59,6 @@ from lapor.domain.workspace import (
     OfficialReport,
     SignInConfig,
 )
-from lapor.http import open311
 from lapor.http.errors import error_body, field_error, language_of, validation_errors
 from lapor.observability import logger
 from lapor.services import Services
@@ -95,9 +97,30 @@ def _refusal(
 class LaporResolver(APIGatewayRestResolver):
     """powertools' REST resolver, keeping its CORS settings for the answers built before it runs."""
 
-    def __init__(self, *, cors: CORSConfig | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, cors: CORSConfig | None, services: Callable[[], Services] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(cors=cors, **kwargs)
         self.cors_config = cors
+        self._services = services
+        self._open311_lock = threading.Lock()
+        self._open311_registered = False
+
+    def open311(self) -> ModuleType:
+        """Open311's routes module, its routes registered on ``self`` on the first call.
+
+        Open311's models and use cases are a fifth of a cold start's imports, which a request for
+        Lapor's own routes does not need: they load with the first Open311 request (or the OpenAPI
+        document, which lists them).
+        """
+        from lapor.http import open311
+
+        with self._open311_lock:
+            if not self._open311_registered:
+                assert self._services is not None, "create_app binds the services"
+                open311.register(self, self._services)
+                self._open311_registered = True
+        return open311
 
     def language(self) -> catalogue.Lang:
         """The current request's language (``Accept-Language``; Indonesian by default)."""
@@ -171,8 +194,10 @@ def precheck(event: dict[str, Any], max_body_bytes: int) -> Response | None:
     Runs before the resolver because its validation would read a non-JSON body as "all fields missing".
     Refusals are worded in the request's language.
     """
-    if open311.handles(event.get("path")):
+    if is_open311(event.get("path")):
         # Open311's POST is a form, and its refusals are the specification's: its own pre-check.
+        from lapor.http import open311
+
         return open311.precheck(event, max_body_bytes)
     language = language_of(event.get("headers"))
     method = (event.get("httpMethod") or "").upper()
@@ -214,7 +239,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             max_age=600,
         )
-    app = LaporResolver(enable_validation=True, cors=cors)
+    app = LaporResolver(enable_validation=True, cors=cors, services=services)
 
     @app.post(
         "/reports",
@@ -607,20 +632,19 @@ def create_app(
         )
         return _json(200, result)
 
-    open311.register(app, services)
-
     @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
     def get_openapi() -> Response[Any]:
         return Response(status_code=200, content_type=JSON, body=openapi_document(app))
 
     def open311_path() -> str | None:
         path = app.current_event.path
-        return path if open311.handles(path) else None
+        return path if is_open311(path) else None
 
     @app.not_found
     def not_found(_: Exception) -> Response:
         if path := open311_path():
             message = catalogue.render("route_not_found", app.language())
+            open311 = app.open311()
             return open311.refusal(404, [(None, message)], open311.format_of(path))
         return _refusal(404, "route_not_found", app.language())
 
@@ -629,6 +653,7 @@ def create_app(
         language = app.language()
         fields = validation_errors(error.errors(), language)
         if path := open311_path():
+            open311 = app.open311()
             return open311.refusal(400, [(f.field, f.message) for f in fields], open311.format_of(path))
         return _refusal(422, "invalid_input", language, fields)
 
@@ -694,6 +719,7 @@ def create_app(
         language = app.language()
         if path := open311_path():
             message = catalogue.render("malformed", language)
+            open311 = app.open311()
             return open311.refusal(400, [("body", message)], open311.format_of(path))
         return _refusal(400, "malformed", language, [field_error("body", "malformed", language)])
 
@@ -741,6 +767,8 @@ def _claims(app: APIGatewayRestResolver, svc: Services) -> dict[str, Any] | None
 @lru_cache(maxsize=4)
 def openapi_document(app: APIGatewayRestResolver) -> str:
     """The OpenAPI 3.1 document, generated once per warm function."""
+    if isinstance(app, LaporResolver):
+        app.open311()  # its routes are part of the API
     return app.get_openapi_json_schema(
         title="Lapor API",
         version="1.0.0",
@@ -817,6 +845,8 @@ def _idempotent(svc: Services, operation: str) -> tuple[Callable[..., Any], Any]
 
 def handle(app: LaporResolver, event: dict[str, Any], context: Any, max_body_bytes: int) -> dict[str, Any]:
     """Answer one API Gateway proxy event."""
+    if is_open311(event.get("path")):
+        app.open311()
     event, repeated = collapse_repeated_headers(event)
     if repeated is not None:
         language = language_of(event.get("headers"))

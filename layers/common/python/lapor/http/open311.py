@@ -25,6 +25,7 @@ from lapor.app import open311 as use
 from lapor.domain import open311 as spec
 from lapor.domain.catalogue import Lang, render
 from lapor.domain.errors import Forbidden, LaporError, NotFound, ServiceNotReady
+from lapor.domain.open311_path import BASE_PATH
 from lapor.http.errors import field_path, language_of, validation_errors
 from lapor.observability import logger
 from lapor.services import Services
@@ -32,7 +33,7 @@ from lapor.services import Services
 if TYPE_CHECKING:
     from lapor.http.api import LaporResolver
 
-BASE = spec.BASE_PATH
+BASE = BASE_PATH
 TAGS = ["Open311 GeoReport v2"]
 # An Open311 answer that cannot tell which format was asked for uses XML, the required one.
 DEFAULT_FORMAT: spec.Format = "xml"
@@ -42,11 +43,6 @@ JURISDICTION = Annotated[
     Query(description="Accepted and ignored: this endpoint serves one jurisdiction.", max_length=200),
 ]
 FORMAT = Annotated[str, Path(description="json or xml", max_length=8)]
-
-
-def handles(path: str | None) -> bool:
-    """Whether a request path is Open311's."""
-    return bool(path) and (path == BASE or str(path).startswith(BASE + "/"))
 
 
 def format_of(path: str | None) -> spec.Format:

@@ -29,6 +29,10 @@ from lapor.domain.lifecycle import Status
 from lapor.domain.messages import Notification
 from lapor.domain.regions import normalize_region_code
 
+# Built on first use instead of at import, for models only some routes use: every cold start of the
+# API imports this module, and building validators a request never uses would slow each one.
+BUILT_ON_FIRST_USE = ConfigDict(defer_build=True)
+
 
 class ReportKind(StrEnum):
     """What the citizen is filing."""
@@ -454,6 +458,8 @@ class RegionView(BaseModel):
 class AttachmentView(BaseModel):
     """An attachment as an official sees it: a short-lived download URL once it has been cleaned."""
 
+    model_config = BUILT_ON_FIRST_USE
+
     id: str
     filename: str
     content_type: str
@@ -476,7 +482,7 @@ class CategoryView(BaseModel):
 class ActionRequest(BaseModel):
     """Body of ``POST /reports/{id}/actions``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # officials only: built on first use
 
     action: Literal["verify", "forward", "reject", "respond", "complete", "assign"]
     note: OptionalNote = ""
@@ -502,6 +508,8 @@ class FeedbackRequest(BaseModel):
 class ActionResult(BaseModel):
     """Answer to an official's action or a reporter's feedback."""
 
+    model_config = BUILT_ON_FIRST_USE
+
     id: str
     status: Status
     updated_at: datetime
@@ -510,6 +518,8 @@ class ActionResult(BaseModel):
 
 class StatsPercent(BaseModel):
     """Shares of the four LAPOR! buckets, summing to 100 (rejected excluded)."""
+
+    model_config = BUILT_ON_FIRST_USE
 
     unverified: float | None
     not_followed_up: float | None
@@ -522,6 +532,8 @@ class StatsFigures(BaseModel):
 
     Medians come from a histogram and are within 4.4 % of the exact median (see ``lapor.domain.tally``).
     """
+
+    model_config = BUILT_ON_FIRST_USE  # and AgencyStats, KindStats
 
     total: int
     unverified: int
@@ -552,6 +564,8 @@ class KindStats(StatsFigures):
 
 class StatsView(BaseModel):
     """``GET /stats``."""
+
+    model_config = BUILT_ON_FIRST_USE
 
     period: str
     agencies: list[AgencyStats]

@@ -12,12 +12,22 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from lapor.domain.lifecycle import Status
-from lapor.domain.models import AgencyRef, Deadlines, Location, ReportKind
+from lapor.domain.models import BUILT_ON_FIRST_USE, AgencyRef, Deadlines, Location, ReportKind
 
 Stage = Literal["verify", "follow_up", "resolve"]
 
 
-class ReporterContact(BaseModel):
+class OfficialsModel(BaseModel):
+    """A model only officials' requests use, built on its first use rather than at import.
+
+    Every cold start of the API imports this module, but most of them serve citizens: building
+    these models' validators at import would cost each of those starts for nothing.
+    """
+
+    model_config = BUILT_ON_FIRST_USE
+
+
+class ReporterContact(OfficialsModel):
     """The reporter's contact as the officials who may know it see it."""
 
     name: str | None = None
@@ -25,14 +35,14 @@ class ReporterContact(BaseModel):
     phone: str | None = None
 
 
-class OfficialRef(BaseModel):
+class OfficialRef(OfficialsModel):
     """An official by id and name (name null when the directory no longer lists them)."""
 
     id: str
     name: str | None
 
 
-class ActorView(BaseModel):
+class ActorView(OfficialsModel):
     """Who did something: an official, or the reporter (role ``reporter``)."""
 
     id: str
@@ -40,7 +50,7 @@ class ActorView(BaseModel):
     role: str = Field(description="liaison | admin | supervisor | national_admin | reporter")
 
 
-class OfficialRegion(BaseModel):
+class OfficialRegion(OfficialsModel):
     """The report's region code and names (null when the region list does not know the code)."""
 
     code: str
@@ -48,7 +58,7 @@ class OfficialRegion(BaseModel):
     full_name: str | None
 
 
-class DeliveryView(BaseModel):
+class DeliveryView(OfficialsModel):
     """A message to someone about the report: channel, recipient, why, and whether it went out."""
 
     channel: Literal["email", "sms"]
@@ -58,14 +68,14 @@ class DeliveryView(BaseModel):
     code: str | None = Field(default=None, description="The provider's reason when undeliverable.")
 
 
-class NextDeadline(BaseModel):
+class NextDeadline(OfficialsModel):
     """The deadline the officials work against now."""
 
     stage: Stage
     at: datetime
 
 
-class OfficialTimelineEntry(BaseModel):
+class OfficialTimelineEntry(OfficialsModel):
     """One line of the full history: public steps and internal ones (assignments, escalations, messages)."""
 
     at: datetime
@@ -81,7 +91,7 @@ class OfficialTimelineEntry(BaseModel):
     delivery: DeliveryView | None = None
 
 
-class OfficialReport(BaseModel):
+class OfficialReport(OfficialsModel):
     """``GET /reports/{id}`` for an official who may read the report."""
 
     view: Literal["official"] = "official"
@@ -115,7 +125,7 @@ class OfficialReport(BaseModel):
     allowed_actions: list[str] = Field(description="The moves the caller may make now.")
 
 
-class InboxItem(BaseModel):
+class InboxItem(OfficialsModel):
     """One report in an inbox list."""
 
     id: str
@@ -130,7 +140,7 @@ class InboxItem(BaseModel):
     created_at: datetime
 
 
-class InboxCounts(BaseModel):
+class InboxCounts(OfficialsModel):
     """A scope's reports (before status, overdue, q, category and track filters)."""
 
     total: int
@@ -138,7 +148,7 @@ class InboxCounts(BaseModel):
     by_status: dict[str, int]
 
 
-class InboxPageView(BaseModel):
+class InboxPageView(OfficialsModel):
     """``GET /inbox``: pass ``next_cursor`` back as ``cursor`` for the next page (null: no more)."""
 
     items: list[InboxItem]
@@ -146,7 +156,7 @@ class InboxPageView(BaseModel):
     counts: InboxCounts
 
 
-class InboxSummary(BaseModel):
+class InboxSummary(OfficialsModel):
     """``GET /inbox/summary``: the counts of every scope, for the workspace's tabs."""
 
     agency: InboxCounts
@@ -155,14 +165,14 @@ class InboxSummary(BaseModel):
     copies: InboxCounts
 
 
-class MfaState(BaseModel):
+class MfaState(OfficialsModel):
     """Whether this deployment requires TOTP of the caller, and whether they have enrolled."""
 
     required: bool
     enrolled: bool
 
 
-class MeView(BaseModel):
+class MeView(OfficialsModel):
     """``GET /me``: the signed-in official as the directory describes them."""
 
     id: str
@@ -173,7 +183,7 @@ class MeView(BaseModel):
     mfa: MfaState
 
 
-class OfficialOption(BaseModel):
+class OfficialOption(OfficialsModel):
     """``GET /officials``: an official a report of the agency can be assigned to."""
 
     id: str
@@ -182,7 +192,7 @@ class OfficialOption(BaseModel):
     open: int = Field(description="Open reports assigned to them now.")
 
 
-class SignInConfig(BaseModel):
+class SignInConfig(OfficialsModel):
     """``GET /auth/config``: where the officials' page signs in (Cognito's own API)."""
 
     region: str

@@ -283,12 +283,33 @@ def wait_for(
         time.sleep(max(0.0, min(tick, next_poll - time.monotonic(), deadline - time.monotonic())))
 
 
+def settled(get: Get, *, quiet_seconds: float = 3.0, timeout: float = 120.0, interval: float = 0.25) -> bool:
+    """Whether the local stack's pipeline stood idle for ``quiet_seconds`` in a row within ``timeout``.
+
+    One idle answer is not enough: the tally polls its stream at most every 2 s, so it can report
+    caught up just before a record it has yet to read. Idle for longer than that window is settled:
+    every report written before is dispatched and counted.
+    """
+    deadline = time.monotonic() + timeout
+    idle_since: float | None = None
+    while time.monotonic() < deadline:
+        status, pipeline = get("/_local/pipeline")
+        if status == 200 and pipeline["idle"]:
+            idle_since = idle_since if idle_since is not None else time.monotonic()
+            if time.monotonic() - idle_since >= quiet_seconds:
+                return True
+        else:
+            idle_since = None
+        time.sleep(interval)
+    return False
+
+
 @dataclass
 class StallWatch:
     """Asks the local stack whether its pipeline is idle; once it has been idle for ``quiet_seconds``,
     whatever is still missing (``describe_missing``) was lost, not delayed.
 
-    Idle means the stream poller has read everything written and the notify queue holds nothing
+    Idle means both stream pollers have read everything written and the notify queue holds nothing
     visible, in flight or delayed: no message is on its way anywhere.
     """
 

@@ -409,8 +409,9 @@ class LocalStack:
     def pipeline_status(self) -> dict[str, Any]:
         """Whether anything is still moving: queue depths (visible, in flight, delayed) and the stream.
 
-        ``idle`` means the stream poller has read everything written and no queue holds a message;
-        a message that should go out and has not while the pipeline stays idle was lost.
+        ``idle`` means both stream consumers (the router and the tally) have read everything written
+        and no queue holds a message: a message that should go out and has not while the pipeline
+        stays idle was lost, and the statistics count every report written before.
         """
         sqs = self.session.client("sqs")
         resources = self.resources
@@ -435,10 +436,12 @@ class LocalStack:
                 "delayed": int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)),
             }
         caught_up = self.stream_poller.caught_up
+        tallied = self.tally_poller.caught_up
         moving = queues["notify"]["visible"] + queues["notify"]["in_flight"] + queues["notify"]["delayed"]
         return {
-            "idle": caught_up and moving == 0,
+            "idle": caught_up and tallied and moving == 0,
             "stream": {"caught_up": caught_up, "failed_records": self.stream_poller.failed_records},
+            "tally": {"caught_up": tallied, "failed_records": self.tally_poller.failed_records},
             "queues": queues,
         }
 

@@ -38,6 +38,7 @@ from bench.load import (
     file_at_once,
     last_sent_at,
     liaison_contacts,
+    settled,
     tally,
     this_month,
     wait_for,
@@ -56,7 +57,9 @@ def test_concurrent_reports_are_dispatched_and_messaged_exactly_once(stack: Http
     liaison_emails, liaison_phones = liaison_contacts(TEST_DIRECTORY)
     assert len(liaison_emails) == 2 and len(liaison_phones) == 2
     client = KeepAliveClient(stack.base)
-    # The session's stack may already hold other tests' KEMENKES reports: count ours on top of them.
+    # The session's stack may already hold other tests' KEMENKES reports: count ours on top of them,
+    # once the earlier ones are all dispatched and counted.
+    assert settled(client.get), "the stack never stood idle before the load"
     baseline_periods = {this_month()}
     baseline = agency_total(client.get, baseline_periods)
 

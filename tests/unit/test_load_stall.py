@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench.load import Stalled, StallWatch, describe_lost_messages, wait_for
+from bench.load import Stalled, StallWatch, describe_lost_messages, settled, wait_for
 
 CODE = "TFBQ-H4QK-FPZ9W"
 LIAISON = "lo2@kemkes.example"
@@ -78,3 +78,23 @@ def test_a_quiet_pipeline_with_nothing_missing_polls_the_predicate_at_once():
     value = wait_for(lambda: next(answers), timeout=60, interval=30, stalled=watch, tick=0.02)
     # Then the quiet pipeline made it ask again right away rather than after the 30 s spacing
     assert value == "done" and time.monotonic() - started < 5
+
+
+def test_settled_needs_the_pipeline_idle_for_longer_than_the_tally_waits():
+    # Given a stack that answers idle between two busy answers (the tally had not polled yet), then idle
+    answers = iter([True, False, True, True, True, True, True, True])
+    reads = []
+
+    def get(path: str) -> tuple[int, Any]:
+        reads.append(path)
+        return 200, {"idle": next(answers, True)}
+
+    # When the load waits for it to settle
+    assert settled(get, quiet_seconds=0.05, timeout=5, interval=0.02)
+    # Then the first idle answer was not taken for settled: it asked again after the busy one
+    assert len(reads) >= 4
+    # And a stack that never stays idle is not settled
+    flapping = iter([True, False] * 1000)
+    assert not settled(
+        lambda path: (200, {"idle": next(flapping)}), quiet_seconds=0.05, timeout=0.3, interval=0.02
+    )

@@ -29,9 +29,11 @@ from lapor.domain.lifecycle import Status
 from lapor.domain.messages import Notification
 from lapor.domain.regions import normalize_region_code
 
-# Built on first use instead of at import, for models only some routes use: every cold start of the
-# API imports this module, and building validators a request never uses would slow each one.
+# Built on first use instead of at import, for the API's request and answer models and those only
+# some routes use: every function imports this module (the stream and queue functions for the stored
+# models), and building validators a cold start never uses would slow each one.
 BUILT_ON_FIRST_USE = ConfigDict(defer_build=True)
+ON_FIRST_USE_STRICT = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ReportKind(StrEnum):
@@ -138,7 +140,7 @@ class Location(BaseModel):
 class ReporterInput(BaseModel):
     """How to reach the reporter; stored, never shown publicly or logged."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ON_FIRST_USE_STRICT
 
     name: Name | None = None
     email: Email | None = None
@@ -151,7 +153,7 @@ UploadId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=UPLOA
 class UploadRequest(BaseModel):
     """Body of ``POST /uploads``: the file the reporter is about to attach."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ON_FIRST_USE_STRICT
 
     filename: FileName
     content_type: str = Field(description="image/jpeg, image/png or application/pdf; the bytes are checked")
@@ -175,6 +177,8 @@ class UploadRequest(BaseModel):
 class UploadTicket(BaseModel):
     """``POST /uploads`` answer: POST the file to ``url`` with ``fields`` (and the file last) before ``expires_at``."""
 
+    model_config = BUILT_ON_FIRST_USE
+
     upload_id: str
     url: str
     fields: dict[str, str]
@@ -184,7 +188,7 @@ class UploadTicket(BaseModel):
 class SubmitReportRequest(BaseModel):
     """Body of ``POST /reports``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ON_FIRST_USE_STRICT
 
     kind: ReportKind = ReportKind.COMPLAINT
     title: Title
@@ -221,6 +225,8 @@ class SubmitReportRequest(BaseModel):
 
 class SubmitReportResponse(BaseModel):
     """``201`` answer to ``POST /reports``."""
+
+    model_config = BUILT_ON_FIRST_USE
 
     id: str
     status: Status
@@ -384,6 +390,8 @@ class RegionRef(BaseModel):
 class PublicTimelineEntry(BaseModel):
     """A public timeline line: when, the status after it, what happened (``event``) and its note."""
 
+    model_config = BUILT_ON_FIRST_USE
+
     at: datetime
     status: Status
     note: str | None = None
@@ -398,6 +406,8 @@ class PublicTimelineEntry(BaseModel):
 
 class PublicReport(BaseModel):
     """``GET /reports/{id}``: no reporter identity or contact, ever; no title/description if confidential."""
+
+    model_config = BUILT_ON_FIRST_USE
 
     id: str
     kind: ReportKind
@@ -439,6 +449,8 @@ class PublicReport(BaseModel):
 class PublicTimelinePage(BaseModel):
     """``GET /reports/{id}/timeline``: a page of earlier public timeline entries, oldest first."""
 
+    model_config = BUILT_ON_FIRST_USE
+
     id: str
     timeline: list[PublicTimelineEntry]
     timeline_total: int
@@ -447,6 +459,8 @@ class PublicTimelinePage(BaseModel):
 
 class RegionView(BaseModel):
     """``GET /regions`` item: a province, regency/city or district from Kemendagri's codes."""
+
+    model_config = BUILT_ON_FIRST_USE
 
     code: str = Field(description="Dotted Kemendagri code, e.g. 35.78")
     name: str
@@ -474,6 +488,8 @@ class AttachmentView(BaseModel):
 class CategoryView(BaseModel):
     """``GET /categories`` item."""
 
+    model_config = BUILT_ON_FIRST_USE
+
     code: str
     name: str
     agency: str | None
@@ -482,7 +498,7 @@ class CategoryView(BaseModel):
 class ActionRequest(BaseModel):
     """Body of ``POST /reports/{id}/actions``."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)  # officials only: built on first use
+    model_config = ON_FIRST_USE_STRICT
 
     action: Literal["verify", "forward", "reject", "respond", "complete", "assign"]
     note: OptionalNote = ""
@@ -497,7 +513,7 @@ class ActionRequest(BaseModel):
 class FeedbackRequest(BaseModel):
     """Body of ``POST /reports/{id}/feedback``: the reporter accepts or reopens the answer."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ON_FIRST_USE_STRICT
 
     receipt: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     action: Literal["accept", "reopen"]

@@ -97,9 +97,7 @@ def _refusal(
 class LaporResolver(APIGatewayRestResolver):
     """powertools' REST resolver, keeping its CORS settings for the answers built before it runs."""
 
-    def __init__(
-        self, *, cors: CORSConfig | None, services: Callable[[], Services] | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, cors: CORSConfig | None, services: Callable[[], Services], **kwargs: Any) -> None:
         super().__init__(cors=cors, **kwargs)
         self.cors_config = cors
         self._services = services
@@ -117,7 +115,6 @@ class LaporResolver(APIGatewayRestResolver):
 
         with self._open311_lock:
             if not self._open311_registered:
-                assert self._services is not None, "create_app binds the services"
                 open311.register(self, self._services)
                 self._open311_registered = True
         return open311
@@ -224,9 +221,7 @@ def precheck(event: dict[str, Any], max_body_bytes: int) -> Response | None:
     return None
 
 
-def create_app(
-    services: Callable[[], Services], *, cors_origins: Sequence[str] = ()
-) -> APIGatewayRestResolver:
+def create_app(services: Callable[[], Services], *, cors_origins: Sequence[str] = ()) -> LaporResolver:
     """The public API (and, once signed in, officials' API) bound to lazily built services.
 
     ``cors_origins`` are the web origins allowed to call the API from a browser (none: same origin only).
@@ -765,10 +760,9 @@ def _claims(app: APIGatewayRestResolver, svc: Services) -> dict[str, Any] | None
 
 
 @lru_cache(maxsize=4)
-def openapi_document(app: APIGatewayRestResolver) -> str:
+def openapi_document(app: LaporResolver) -> str:
     """The OpenAPI 3.1 document, generated once per warm function."""
-    if isinstance(app, LaporResolver):
-        app.open311()  # its routes are part of the API
+    app.open311()  # its routes are part of the API
     return app.get_openapi_json_schema(
         title="Lapor API",
         version="1.0.0",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 import pytest
 
 from lapor.adapters.channels import PermanentDeliveryError, TransientDeliveryError
@@ -71,7 +71,7 @@ def fake_senders(monkeypatch: pytest.MonkeyPatch) -> tuple[FakeEmail, FakeSms]:
 
     email, sms = FakeEmail(), FakeSms()
     svc = notify_app.services()
-    monkeypatch.setattr(svc, "channels", dataclasses.replace(svc.channels, email=email, sms=sms))
+    monkeypatch.setattr(svc, "channels", msgspec.structs.replace(svc.channels, email=email, sms=sms))
     return email, sms
 
 

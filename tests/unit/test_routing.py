@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Mapping
-from dataclasses import FrozenInstanceError
 from typing import Any
 
 import pytest
@@ -676,7 +675,7 @@ def test_assignment_is_immutable() -> None:
     )
     # When it is modified
     # Then it refuses, so a routing decision cannot be altered after the fact
-    with pytest.raises(FrozenInstanceError):
+    with pytest.raises(AttributeError, match="immutable"):
         result.official = "someone"  # type: ignore[misc]
 
 

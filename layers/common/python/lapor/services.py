@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from lapor.adapters.aggregates import AggregateStore
 from lapor.adapters.bucket import DataBucket
@@ -36,8 +37,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(eq=False)  # hashed by identity: per-deployment caches key on it
-class Services:
+class Services(Struct, eq=False, dict=True):
     """Adapters built from the settings; clients inside them are created on first use."""
 
     settings: Settings

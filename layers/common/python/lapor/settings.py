@@ -1,10 +1,9 @@
 """Settings parsed once from the environment at cold start and passed down as arguments."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -88,7 +87,7 @@ class Settings(BaseModel):
     redrive_after_seconds: int = Field(default=600, ge=180)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
         """Parse the settings from ``environ`` (default ``os.environ``); raise SettingsError naming bad variables."""
         environ = os.environ if environ is None else environ
         values = {field: environ[var] for var, field in ENVIRONMENT.items() if environ.get(var, "") != ""}
@@ -110,7 +109,7 @@ class AttachmentSettings(BaseModel):
     uploads_bucket: str = Field(min_length=1)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> AttachmentSettings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
         """Parse ``LAPOR_UPLOADS_BUCKET``; SettingsError when it is missing."""
         environ = os.environ if environ is None else environ
         try:

@@ -14,9 +14,10 @@ Layout (see ``lapor.adapters.schema``):
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from msgspec import Struct
 
 from lapor.adapters.aws import all_items
 from lapor.adapters.aws import client as aws_client
@@ -25,8 +26,7 @@ MARKER_SK = "-"
 _MAX_TRANSACTION_ITEMS = 100
 
 
-@dataclass(frozen=True)
-class StatsItem:
+class StatsItem(Struct, frozen=True):
     """One agency's statistics counters for one month."""
 
     period: str
@@ -34,8 +34,7 @@ class StatsItem:
     counters: dict[str, int]
 
 
-@dataclass(frozen=True)
-class OfficialItem:
+class OfficialItem(Struct, frozen=True):
     """One official's evaluation counters for one month, with the agency they were counted for."""
 
     official: str
@@ -67,8 +66,7 @@ def _marker_update(table: str, report_id: str, version: int) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Struct, frozen=True):
     """One report version's counter changes: statistics by (period, agency), evaluation by
     (month, official) with the agency the official acted for."""
 

@@ -7,8 +7,9 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from lapor.adapters.aws import client as aws_client
 
@@ -18,8 +19,7 @@ JWKS_MAX_AGE_SECONDS = 3600
 MFA_CACHE_SECONDS = 600
 
 
-@dataclass(frozen=True)
-class UserPool:
+class UserPool(Struct, frozen=True):
     """The officials' pool and the app client whose tokens the API accepts."""
 
     pool_id: str

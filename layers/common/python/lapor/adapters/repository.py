@@ -8,10 +8,11 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+from msgspec import Struct
 
 from lapor.adapters.aws import all_items
 from lapor.adapters.aws import client as aws_client
@@ -78,8 +79,7 @@ class CursorInvalid(ValueError):
     """An inbox cursor that this inbox query did not hand out."""
 
 
-@dataclass(frozen=True)
-class IdempotencyRecord:
+class IdempotencyRecord(Struct, frozen=True):
     """An Idempotency-Key's record, written in the same transaction as the report it created.
 
     The attributes are those powertools' idempotency layer uses in the same table (id, status,
@@ -108,8 +108,7 @@ class IdempotencyRecord:
         }
 
 
-@dataclass(frozen=True)
-class ContactQuota:
+class ContactQuota(Struct, frozen=True):
     """A contact's count of new reports that get messages on one WIB day, written with the new report.
 
     Kept in the idempotency table (its TTL removes the counter after ``expires_at``), under a key of
@@ -177,8 +176,7 @@ def report_from_image(image: Mapping[str, Any]) -> Report:
     return Report.model_validate(fields)
 
 
-@dataclass(frozen=True)
-class PendingMessages:
+class PendingMessages(Struct, frozen=True):
     """Messages queued for a report and not yet all confirmed sent or failed for good."""
 
     report_id: str
@@ -188,8 +186,7 @@ class PendingMessages:
     in_index: bool  # False once the re-drive gave up on them (left for operators)
 
 
-@dataclass(frozen=True)
-class InboxPage:
+class InboxPage(Struct, frozen=True):
     """One page of inbox entries (plain values) and the key to read on from, if there may be more."""
 
     entries: list[dict[str, Any]]
@@ -197,8 +194,7 @@ class InboxPage:
     requests: int  # DynamoDB requests this page took
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(Struct, frozen=True):
     """A message's delivery marker: which notification, which channel, and how it ended."""
 
     notification_id: str
@@ -994,8 +990,7 @@ class ReportRepository:
         return all_items(self.client.query, **kwargs)
 
 
-@dataclass(frozen=True)
-class _InboxPlan:
+class _InboxPlan(Struct, frozen=True):
     """Which index, key condition and filters answer an inbox query."""
 
     index: str

@@ -40,22 +40,21 @@ apart from the document so that reloading a directory never resets them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from msgspec import Struct, field
 
 AttributeType = Literal["S", "N"]
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(Struct, frozen=True):
     """One key attribute: its name and DynamoDB scalar type."""
 
     name: str
     type: AttributeType = "S"
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(Struct, frozen=True):
     """A global secondary index; ``include`` lists non-key attributes projected (empty = KEYS_ONLY)."""
 
     name: str
@@ -65,8 +64,7 @@ class Index:
     include: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class TableSpec:
+class TableSpec(Struct, frozen=True):
     """A DynamoDB table as both stacks create it (on-demand billing)."""
 
     logical_id: str

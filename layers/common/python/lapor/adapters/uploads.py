@@ -13,10 +13,11 @@ Key layout (lifecycle rules in the CDK stack and the local stack follow it):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
+
+from msgspec import Struct
 
 from lapor.adapters.aws import client as aws_client
 
@@ -46,8 +47,7 @@ def lifecycle_rules() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class StoredUpload:
+class StoredUpload(Struct, frozen=True):
     """What the bucket knows about one upload."""
 
     key: str

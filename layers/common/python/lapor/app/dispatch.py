@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+
+from msgspec import Struct
 
 from lapor.adapters.repository import ConcurrentUpdate, ReportRepository
 from lapor.domain.deadlines import with_next_due
@@ -16,8 +17,7 @@ from lapor.domain.routing import Assignment, route
 SYSTEM = "system"
 
 
-@dataclass(frozen=True)
-class DispatchResult:
+class DispatchResult(Struct, frozen=True):
     """What dispatching one stream record did."""
 
     report: Report

@@ -12,8 +12,9 @@ entry records that the erasure was done (not what was erased).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from msgspec import Struct, field
 
 from lapor.adapters.repository import ReportRepository
 from lapor.adapters.uploads import UploadStore
@@ -27,8 +28,7 @@ from lapor.domain.workdays import WIB
 ERASED_ACTION = "erased"
 
 
-@dataclass
-class ErasureSummary:
+class ErasureSummary(Struct):
     """What one erasure changed."""
 
     reports: list[str] = field(default_factory=list)

@@ -12,9 +12,11 @@ import csv
 import io
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import asdict
 
 from lapor.adapters.aggregates import AggregateStore
 from lapor.adapters.bucket import DataBucket
@@ -86,8 +88,7 @@ def figures(counters: Mapping[str, int], open_at_end: int) -> dict[str, Any]:
     }
 
 
-@dataclass
-class OfficialEvaluation:
+class OfficialEvaluation(Struct):
     """One official's row."""
 
     id: str
@@ -96,8 +97,7 @@ class OfficialEvaluation:
     figures: dict[str, Any]
 
 
-@dataclass
-class Improvement:
+class Improvement(Struct):
     """One category or region: its reports or mean follow-up hours, this month and the month before."""
 
     code: str
@@ -113,8 +113,7 @@ class Improvement:
         return round(self.value - self.previous, 2)
 
 
-@dataclass
-class AgencyEvaluation:
+class AgencyEvaluation(Struct):
     """An agency's officials, their sum, and where service can improve."""
 
     code: str
@@ -143,8 +142,7 @@ class AgencyEvaluation:
         }
 
 
-@dataclass
-class Evaluation:
+class Evaluation(Struct):
     """A month's evaluation of every agency."""
 
     period: str
@@ -301,8 +299,7 @@ def evaluation_keys(month: str, name: str) -> tuple[str, str]:
 # ---- the job ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Mailer:
+class Mailer(Struct, frozen=True):
     """How the job sends: the SES sender and the store that remembers what was sent."""
 
     sender: SesEmailSender

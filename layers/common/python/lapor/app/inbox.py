@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
+
+from msgspec.structs import replace
 
 from lapor.adapters.repository import CursorInvalid, ReportRepository
 from lapor.domain.directory import Directory

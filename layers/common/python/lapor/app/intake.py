@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from msgspec import Struct
 
 from lapor.adapters.repository import (
     ContactLimitReached,
@@ -56,8 +57,7 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class SubmitAttempt:
+class SubmitAttempt(Struct, frozen=True):
     """A submission's Idempotency-Key, the request body it came with, and the deployment's receipt secret."""
 
     table: str  # the idempotency table
@@ -93,8 +93,7 @@ class SubmitAttempt:
         )
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(Struct, frozen=True):
     """What a report filed on a reporter's behalf carries beyond the request (an Open311 partner)."""
 
     source: str  # e.g. open311:<partner key id>

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from msgspec import Struct, field
 
 from lapor.domain.errors import InvalidInput
 from lapor.domain.workdays import WIB
@@ -12,8 +13,7 @@ from lapor.domain.workdays import WIB
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-@dataclass
-class JobResult:
+class JobResult(Struct):
     """Where a job wrote (``bucket``, ``keys``), and what else it did (e.g. emails sent)."""
 
     bucket: str

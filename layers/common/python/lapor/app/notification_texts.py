@@ -8,15 +8,14 @@ quoted by the sentences that mention them, so a button and the text that names i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from lapor.domain.lifecycle import Status
 from lapor.domain.messages import Event
 from lapor.domain.models import Language, ReportKind
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(Struct, frozen=True):
     """One event's wording in one language; fields: code, agency, category, status, stage."""
 
     subject: str
@@ -24,8 +23,7 @@ class Text:
     sms: str
 
 
-@dataclass(frozen=True)
-class Phrases:
+class Phrases(Struct, frozen=True):
     """Words shared by every event in one language."""
 
     greeting_official: str

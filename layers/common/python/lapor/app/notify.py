@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from msgspec import Struct, field
 
 from lapor.adapters.channels import (
     ConfigurationDeliveryError,
@@ -45,8 +46,7 @@ VERIFICATION_MAX_DELAY_SECONDS = 900
 VERIFICATION_MAX_DEFERRALS = 300
 
 
-@dataclass(frozen=True)
-class Channels:
+class Channels(Struct, frozen=True):
     """How messages leave: the email and SMS senders and what the deployment allows."""
 
     email: EmailSender
@@ -55,8 +55,7 @@ class Channels:
     public_url: str
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(Struct, frozen=True):
     """One channel of one notification to one address."""
 
     channel: str  # "email" | "sms"
@@ -67,8 +66,7 @@ class Delivery:
         return f"{notification.id}#{self.channel}"
 
 
-@dataclass
-class DeliveryOutcome:
+class DeliveryOutcome(Struct):
     """What happened to each delivery of a notification."""
 
     sent: list[str] = field(default_factory=list)

@@ -16,8 +16,9 @@ the cost is a few minutes, never the message.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from msgspec import Struct, field
 
 from lapor.adapters.outbox import NotifyQueue
 from lapor.adapters.repository import PendingMessages, ReportRepository
@@ -33,8 +34,7 @@ MAX_REDRIVES = 5
 CONFIRMED_STATES = frozenset({"sent", "failed"})
 
 
-@dataclass
-class RedriveSummary:
+class RedriveSummary(Struct):
     """What one re-drive pass did; part of the SLA checker's summary."""
 
     checked: int = 0  # pending-messages items looked at
@@ -57,8 +57,7 @@ class RedriveSummary:
         }
 
 
-@dataclass(frozen=True)
-class Unconfirmed:
+class Unconfirmed(Struct, frozen=True):
     """A pending message that has not gone out, and whether a sender is on it right now."""
 
     notification: Notification

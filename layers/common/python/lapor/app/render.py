@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
+
+from msgspec import Struct
 
 from lapor.app.notification_texts import PHRASES, TEXTS, Phrases, Text
 from lapor.domain.directory import Directory
@@ -158,8 +159,7 @@ def _truncate(text: str, limit: int, *, minimum: int = 1) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(Struct, frozen=True):
     """What an event's message shows, independent of language.
 
     ``due`` lists the deadline to show, first present wins: a ``Deadlines`` field name, ``"status"``
@@ -205,8 +205,7 @@ _STAGE_DEADLINE = {"verify": "verify_by", "follow_up": "follow_up_by", "resolve"
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(Struct, frozen=True):
     language: Language
     to_reporter: bool
     text: Text
@@ -373,8 +372,7 @@ def _templates() -> Any:
     )
 
 
-@dataclass(frozen=True)
-class _Button:
+class _Button(Struct, frozen=True):
     label: str
     url: str
     primary: bool

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from msgspec import Struct, field
 
 from lapor.adapters.repository import ConcurrentUpdate, ReportRepository, WriteContention
 from lapor.app.sharded import ShardWalk
@@ -19,8 +20,7 @@ SYSTEM = "system"
 PAGE_SIZE = 100
 
 
-@dataclass
-class SlaSummary:
+class SlaSummary(Struct):
     """What one run did; logged and returned."""
 
     now: str

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from msgspec import Struct, field
 
 from lapor.adapters.channels import redact_contacts
 from lapor.adapters.repository import ReportRepository
@@ -24,8 +25,7 @@ from lapor.observability import logger, metrics
 REASON_LENGTH = 120
 
 
-@dataclass
-class SmsStatusSummary:
+class SmsStatusSummary(Struct):
     """What one batch of delivery-status lines did."""
 
     recorded: list[str] = field(default_factory=list)  # report ids whose timeline got the failure

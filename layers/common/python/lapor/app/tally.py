@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from lapor.adapters.aggregates import AggregateStore, Change, StatsItem
 from lapor.domain.models import Report
@@ -86,8 +87,7 @@ def change_of(old: Report | None, new: Report) -> Change:
     return Change(new.id, new.version, stats_delta(old, new), officials)
 
 
-@dataclass(frozen=True)
-class RebuildSummary:
+class RebuildSummary(Struct, frozen=True):
     """What a rebuild recounted and wrote."""
 
     reports: int

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+
+from msgspec import Struct
 
 from lapor.domain.lifecycle import Status
 from lapor.domain.models import Report
@@ -18,8 +19,7 @@ RESOLVE = "resolve"
 CLOSE = "close"
 
 
-@dataclass(frozen=True, order=True)
-class Step:
+class Step(Struct, frozen=True, order=True):
     """One pending step of the ladder: at ``due``, take ``stage`` to ``level`` (level 0 = auto-close)."""
 
     due: datetime

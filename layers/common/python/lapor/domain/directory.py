@@ -1,7 +1,5 @@
 """The directory: agencies, officials, categories, tracks and calendar tweaks, loaded from YAML."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable
 from datetime import date

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from msgspec import Struct
 
 from lapor.domain.lifecycle import Status
 from lapor.domain.models import Report
@@ -68,8 +69,7 @@ def memberships(report: Report) -> set[str]:
     return keys
 
 
-@dataclass(frozen=True)
-class CurrentDeadline:
+class CurrentDeadline(Struct, frozen=True):
     """The deadline an official works against now: its stage and instant."""
 
     stage: str  # verify | follow_up | resolve
@@ -116,8 +116,7 @@ def listed_title(report: Report) -> str:
     return report.title
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """One report as listed in one scope's inbox, with the index keys of every access pattern."""
 
     key: str  # scope key (partition of the work, work_created and work_due indexes)
@@ -187,8 +186,7 @@ def count_changes(before: Report | None, after: Report) -> Counter[tuple[str, st
     return Counter({k: v for k, v in changes.items() if v})
 
 
-@dataclass(frozen=True)
-class InboxQuery:
+class InboxQuery(Struct, frozen=True):
     """One inbox question: a scope's partition, filters, order and page size."""
 
     key: str

@@ -5,11 +5,10 @@ the text when it sends, so no contact detail or message body travels through the
 message has a deterministic id, so a re-delivered or re-enqueued message is recognised and sent once.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import Self
 
+from msgspec import Struct
 from pydantic import BaseModel, ConfigDict, Field
 
 REPORTER = "reporter"
@@ -56,7 +55,7 @@ class Notification(BaseModel):
         stage: str | None = None,
         note: str | None = None,
         seq: int | None = None,
-    ) -> Notification:
+    ) -> Self:
         """Build a message with its deterministic id; ``seq`` separates repeated events (e.g. each status change)."""
         parts = [report_id, event.value]
         if stage:
@@ -69,8 +68,7 @@ class Notification(BaseModel):
         )
 
 
-@dataclass(frozen=True)
-class RenderedEmail:
+class RenderedEmail(Struct, frozen=True):
     """A ready-to-send email: one subject line, a plain-text body and an equivalent HTML body."""
 
     subject: str
@@ -78,8 +76,7 @@ class RenderedEmail:
     html: str
 
 
-@dataclass(frozen=True)
-class Attachment:
+class Attachment(Struct, frozen=True):
     """A file sent with an email (a chart, a spreadsheet)."""
 
     filename: str

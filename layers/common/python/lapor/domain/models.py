@@ -1,7 +1,5 @@
 """pydantic models: API input, stored domain objects and public output, kept apart on purpose."""
 
-from __future__ import annotations
-
 import re
 from datetime import date, datetime
 from enum import StrEnum

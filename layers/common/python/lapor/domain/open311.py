@@ -19,10 +19,10 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
+from msgspec import Struct
 from pydantic import BaseModel, Field
 
 from lapor.domain.errors import InvalidInput
@@ -85,8 +85,7 @@ def api_key_matches(api_key: str, key_hash: str) -> bool:
     return hmac.compare_digest(hash_api_key(api_key), key_hash)
 
 
-@dataclass(frozen=True)
-class PartnerKey:
+class PartnerKey(Struct, frozen=True):
     """A partner application allowed to file requests; only the hash of its key is stored."""
 
     key_id: str
@@ -289,8 +288,7 @@ def w3c(instant: datetime | None) -> str | None:
 # ---- GET requests ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RequestQuery:
+class RequestQuery(Struct, frozen=True):
     """The filters of ``GET requests`` once read: either ids, or a window with optional filters."""
 
     ids: tuple[str, ...] = ()
@@ -376,8 +374,7 @@ _TRUE = {"true", "1", "yes", "ya"}
 _FALSE = {"false", "0", "no", "tidak", ""}
 
 
-@dataclass(frozen=True)
-class Submission:
+class Submission(Struct, frozen=True):
     """What a partner's ``POST requests`` asks for, read from the form (not yet validated as a report)."""
 
     service_code: str

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 EARTH_RADIUS_KM = 6371.0
 # Farther than this from every known place (open sea, or a point outside Indonesia), a point says
@@ -19,8 +20,7 @@ EARTH_RADIUS_KM = 6371.0
 MAX_DISTANCE_KM = 100.0
 
 
-@dataclass(frozen=True)
-class NearestPlace:
+class NearestPlace(Struct, frozen=True):
     """The region of the place nearest to a point, and how far that place is."""
 
     region: str

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
+
+from msgspec import Struct
 
 RegionLevel = Literal["province", "regency", "district", "village"]
 LEVELS: tuple[RegionLevel, ...] = ("province", "regency", "district", "village")
@@ -58,8 +59,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(Struct, frozen=True):
     """One province, regency/city or district."""
 
     code: str
@@ -74,8 +74,7 @@ class Region:
         return parent_of(self.code)
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(Struct, frozen=True):
     region: Region
     own: tuple[str, ...]  # folded words of the region's own name
     words: tuple[str, ...]  # ... and of every region above it

@@ -10,7 +10,8 @@ the caller may know about the report.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from lapor.domain.directory import Directory, Role
 from lapor.domain.errors import Forbidden, Unauthorized
@@ -26,8 +27,7 @@ _WORK = frozenset({Action.VERIFY, Action.RESPOND, Action.COMPLETE})
 _DECIDE = frozenset({Action.REJECT, Action.FORWARD})
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(Struct, frozen=True):
     """An authenticated, active official as the directory describes them now."""
 
     official_id: str

@@ -10,7 +10,8 @@ import re
 import unicodedata
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from lapor.domain.directory import Category, Directory, Role
 
@@ -26,8 +27,7 @@ __all__ = [
 STANDARD_TRACK = "standard"
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(Struct, frozen=True):
     """Where a report goes.
 
     ``category`` is None when no category matched: the report then goes to the national admin for
@@ -50,8 +50,7 @@ class Assignment:
 _Patterns = tuple[re.Pattern[str], ...]
 
 
-@dataclass(frozen=True)
-class _Matchers:
+class _Matchers(Struct, frozen=True):
     categories: tuple[tuple[str, _Patterns], ...]  # non-generic categories with keywords, directory order
     tracks: tuple[tuple[str, _Patterns], ...]  # tracks with keywords, directory order
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
+
+from msgspec import Struct
 
 from lapor.domain.lifecycle import OPEN_STATUSES, public_bucket
 from lapor.domain.models import Report
@@ -124,8 +125,7 @@ def _hours(start: datetime | None, end: datetime | None) -> float | None:
     return (end - start).total_seconds() / 3600
 
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(Struct, frozen=True):
     """What one report adds to the statistics counters of one agency and month."""
 
     period: str

@@ -14,8 +14,9 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from msgspec import Struct
 
 from lapor.domain.errors import InvalidInput
 
@@ -28,8 +29,7 @@ _CURSOR = re.compile(r"[A-Za-z0-9_-]{1,32}")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(Struct, Generic[T], frozen=True):
     """Entries of one page (oldest first), how many there are in all, and the cursor to earlier ones."""
 
     entries: list[T]

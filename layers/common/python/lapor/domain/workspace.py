@@ -4,8 +4,6 @@ Kept apart from ``lapor.domain.models`` (the citizens' side and stored objects):
 only ever answered to an authenticated official who may read what they carry.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Literal
 

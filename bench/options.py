@@ -12,6 +12,7 @@ class Options:
 
     quick: bool = False
     import_runs: int = 9  # fresh processes per module (median taken), after one unmeasured warm-up
+    deployed_pairs: int = 21  # deployed_import: boto3-then-function pairs per function (median ratio)
     intake_warmup: int = 30
     intake_calls: int = 300
     latency_reports: int = 200
@@ -35,6 +36,7 @@ class Options:
         values: dict[str, Any] = {
             "quick": True,
             "import_runs": 3,
+            "deployed_pairs": 3,
             "intake_warmup": 5,
             "intake_calls": 30,
             "latency_reports": 20,

@@ -5,9 +5,11 @@ and meters, on the way, every request the functions' code sends (``UsageMeter``)
 invocation with its duration. This module multiplies those counts with ``bench.prices.PRICES``:
 
 - DynamoDB: request units from each request's items (on-demand rules: writes per 1 KB, doubled in
-  transactions; each global secondary index that holds the item is written too, per 1 KB of what it
-  projects: the whole item for ALL, one unit for KEYS_ONLY and INCLUDE; reads per 4 KB, halved when
-  eventually consistent). Stream reads by Lambda are free.
+  transactions, an update, delete or condition check sized by the larger of the item before and
+  after it, which the meter reads on a client of its own; each global secondary index that holds
+  the item is written too, per 1 KB of what it projects: the whole item for ALL, one unit for
+  KEYS_ONLY and INCLUDE when the item enters or leaves it, two when its keys change; reads per 4 KB,
+  halved when eventually consistent). Stream reads by Lambda are free.
 - Lambda: invocations and GB-seconds (memory from the function specs); durations are in-process
   moto's, which are slower than DynamoDB's, so the figure is an upper bound.
 - API Gateway and WAF: one request per API call. SQS: the functions' requests, plus one receive and
@@ -21,11 +23,12 @@ are not per report and are listed in docs/operations.md.
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bench.figures import Figure
@@ -83,22 +86,47 @@ class UsageMeter:
 
     def install(self) -> None:
         """Meter every botocore request made with an entry module on the stack."""
+        import boto3
         from botocore.client import BaseClient
 
         real = BaseClient._make_api_call
         meter = self
 
+        readers: dict[tuple[str, str], BaseClient] = {}
+
+        def stored(client: BaseClient, table: str, key: dict[str, Any]) -> dict[str, Any]:
+            # The bench's own read, on a client of its own so that nothing counts it: the item as
+            # it is now ({} when there is none).
+            where = (client.meta.region_name, client.meta.endpoint_url)
+            if where not in readers:
+                readers[where] = boto3.session.Session().client(
+                    "dynamodb", region_name=where[0], endpoint_url=where[1]
+                )
+            found = real(readers[where], "GetItem", {"TableName": table, "Key": key, "ConsistentRead": True})
+            return found.get("Item") or {}
+
         def metered(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            counted = meter.phase != "setup" and meter._from_function()
+            # An update, delete or condition check is charged by the item's size before or after
+            # it, whichever is larger, which the request does not carry: read both.
+            changed = _changed_items(operation, params) if counted and service == "dynamodb" else []
+            before = [stored(client, table, key) for table, key in changed]
             response = real(client, operation, params)
-            if meter.phase != "setup" and meter._from_function():
-                meter.count(client.meta.service_model.service_name, operation, params, response)
+            if counted:
+                after = [stored(client, table, key) for table, key in changed]
+                images = {
+                    _ref(t, k): pair
+                    for (t, k), pair in zip(changed, zip(before, after, strict=True), strict=True)
+                }
+                meter.count(service, operation, params, response, images=images)
             return response
 
         BaseClient._make_api_call = metered  # type: ignore[method-assign]
 
     @staticmethod
     def _from_function() -> bool:
-        frame = sys._getframe(2)
+        frame = sys._getframe(2)  # the caller of BaseClient._make_api_call
         while frame is not None:
             if frame.f_globals.get("__name__") in ENTRY_MODULES:
                 return True
@@ -118,16 +146,29 @@ class UsageMeter:
 
         return timed
 
-    def count(self, service: str, operation: str, params: dict[str, Any], response: dict[str, Any]) -> None:
+    def count(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        response: dict[str, Any],
+        *,
+        images: Mapping[str, tuple[dict[str, Any], dict[str, Any]]] | None = None,
+    ) -> None:
+        """Count one request and its units; ``images`` are the items an update, delete or condition
+        check touched, before and after it (by ``_ref``), without which such a write counts 1 unit."""
         self.requests[(self.phase, service, operation)] += 1
         if service != "dynamodb":
             return
+        images = images or {}
         if operation == "TransactWriteItems":
             for entry in params["TransactItems"]:
                 ((kind, body),) = entry.items()
-                self.units[(self.phase, "write")] += self._write_units(body, kind, transactional=True)
+                self.units[(self.phase, "write")] += self._write_units(body, kind, images, transactional=True)
         elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
-            self.units[(self.phase, "write")] += self._write_units(params, operation.removesuffix("Item"))
+            self.units[(self.phase, "write")] += self._write_units(
+                params, operation.removesuffix("Item"), images
+            )
         elif operation == "GetItem":
             size = item_size(response.get("Item") or {})
             self.units[(self.phase, "read")] += self._read_units(size, params.get("ConsistentRead", False))
@@ -135,20 +176,32 @@ class UsageMeter:
             size = sum(item_size(item) for item in response.get("Items", []))
             self.units[(self.phase, "read")] += self._read_units(size, params.get("ConsistentRead", False))
 
-    def _write_units(self, body: dict[str, Any], kind: str, *, transactional: bool = False) -> int:
-        item = body.get("Item") or body.get("Key") or {}
+    def _write_units(
+        self,
+        body: dict[str, Any],
+        kind: str,
+        images: Mapping[str, tuple[dict[str, Any], dict[str, Any]]],
+        *,
+        transactional: bool = False,
+    ) -> int:
         factor = 2 if transactional else 1
-        size_units = max(1, math.ceil(item_size(item) / KB)) if kind == "Put" else 1
+        if kind == "Put":
+            before, after = {}, body["Item"]
+        else:
+            before, after = images.get(_ref(body["TableName"], body["Key"]), ({}, {}))
+        size_units = max(1, math.ceil(max(item_size(before), item_size(after)) / KB))
         units = size_units * factor
         # Items of one table are told apart by their sort key's prefix (REPORT, EVENT, SENT, ...);
         # counters are keyed by a status, month or official instead, and are summed as one kind.
-        prefix = item.get("sk", {}).get("S", "").split("#", 1)[0]
+        key = body.get("Item") or body.get("Key") or {}
+        prefix = key.get("sk", {}).get("S", "").split("#", 1)[0]
         kind_of_item = prefix if prefix.isupper() or not prefix else "counters"
-        self.write_units_by_table[f"{body['TableName']} {kind_of_item}".strip()] += size_units * factor
-        # Every index whose keys the item has is written as well.
+        self.write_units_by_table[f"{body['TableName']} {kind_of_item}".strip()] += units
+        if kind == "ConditionCheck":
+            return units  # a check writes no index
         for keys, whole_item in self.indexes.get(body["TableName"], []):
-            if all(key in item for key in keys):
-                index_units = (size_units if whole_item else 1) * factor
+            index_units = _index_writes(keys, whole_item, before, after) * factor
+            if index_units:
                 self.write_units_by_table[f"{body['TableName']} index {'/'.join(keys)}"] += index_units
                 units += index_units
         return units
@@ -157,6 +210,48 @@ class UsageMeter:
     def _read_units(size: int, consistent: bool) -> float:
         units = max(1, math.ceil(size / (4 * KB)))
         return units if consistent else units / 2
+
+
+def _ref(table: str, key: dict[str, Any]) -> str:
+    return f"{table} {json.dumps(key, sort_keys=True)}"
+
+
+def _changed_items(operation: str, params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(table, key) of each item a write request updates, deletes or checks."""
+    if operation in ("UpdateItem", "DeleteItem"):
+        return [(params["TableName"], params["Key"])]
+    if operation == "TransactWriteItems":
+        return [
+            (body["TableName"], body["Key"])
+            for entry in params["TransactItems"]
+            for kind, body in entry.items()
+            if kind in ("Update", "Delete", "ConditionCheck")
+        ]
+    return []
+
+
+def _index_writes(
+    keys: tuple[str, ...],
+    whole_item: bool,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> int:
+    """Write units an index takes when an item goes from ``before`` to ``after`` ({} = absent).
+
+    An index holds an item that has all of its key attributes. One projecting the whole item is
+    rewritten whenever the item changes, per kilobyte; a keys-only or include index is written once
+    when the item enters or leaves it and twice when its keys change (a delete and a put), and not
+    at all otherwise (Lapor's included attributes change with its keys).
+    """
+    held_before, held_after = (bool(item) and all(k in item for k in keys) for item in (before, after))
+    if not (held_before or held_after) or before == after:
+        return 0
+    if whole_item:
+        held = [item for item, held in ((before, held_before), (after, held_after)) if held]
+        return max(1, math.ceil(max(item_size(item) for item in held) / KB))
+    if held_before and held_after:
+        return 2 if any(before[k] != after[k] for k in keys) else 0
+    return 1
 
 
 def memory_by_function() -> dict[str, int]:
@@ -179,7 +274,13 @@ def sms_parts(text: str) -> int:
 
 
 def cost_figures(
-    meter: UsageMeter, reports: int, *, memory_mb: dict[str, int], api_calls: int, emails: int, sms: list[str]
+    meter: UsageMeter,
+    reports: int,
+    *,
+    memory_mb: dict[str, int],
+    api_calls: int,
+    emails: int,
+    sms: list[str],
 ) -> list[Figure]:
     """Cost of 1,000 reports by service, the total against the target, and messages apart."""
     phases = lambda: {p for (p, *_rest) in meter.requests} | {p for p, _ in meter.invocations}  # noqa: E731

@@ -135,8 +135,8 @@ def run(options: Options) -> list[Figure]:
                         pairs[module].append((boto3_ms, module_ms))
                         wall[module].append(module_wall)
                     if round_ <= UNCOMPILED_ROUNDS:
-                        bare = [tasks / name, uncompiled / "python", runtime]
-                        without[module].append(_time_once(interpreter, bare, f"import {module}")[0])
+                        no_bytecode = [tasks / name, uncompiled / "python", runtime]
+                        without[module].append(_time_once(interpreter, no_bytecode, f"import {module}")[0])
                 progress(NAME, f"round {round_}/{options.deployed_pairs}")
             leftovers = [
                 p for p in (compiled / "python" / "lapor").rglob("*.pyc") if p.stat().st_mtime > time.time()

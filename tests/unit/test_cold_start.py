@@ -41,19 +41,23 @@ print(json.dumps({"before": before, "after": after, "schema": "items" in schema[
 """
 
 
-@pytest.mark.parametrize(("function", "module"), [("intake", "intake_app"), ("route", "route_app")])
-def test_a_cold_start_builds_the_stored_models_and_leaves_the_others_for_their_first_use(function, module):
-    # Given a fresh interpreter laid out as Lambda lays out the function
+def _probe(function: str, code: str, *args: str) -> dict:
+    """Run ``code`` in a fresh interpreter laid out as Lambda lays out ``function``; its JSON answer."""
     env = {
         "PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT / 'functions' / function}",
         "AWS_REGION": "ap-southeast-3",
         "PATH": "/usr/bin:/bin",
     }
-    names = json.dumps([*STORED, *ON_FIRST_USE])
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, module, names], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True
     )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(("function", "module"), [("intake", "intake_app"), ("route", "route_app")])
+def test_a_cold_start_builds_the_stored_models_and_leaves_the_others_for_their_first_use(function, module):
+    # Given a fresh interpreter laid out as Lambda lays out the function
+    result = _probe(function, PROBE, module, json.dumps([*STORED, *ON_FIRST_USE]))
     # Then importing it built the stored models every function works with
     assert all(result["before"][name] for name in STORED)
     # And left the API's request and answer models and the officials' ones unbuilt
@@ -99,15 +103,7 @@ print(json.dumps({
 )
 def test_a_cold_start_defines_its_value_types_cheaply(function, module):
     # Given a fresh interpreter laid out as Lambda lays out the function
-    env = {
-        "PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT / 'functions' / function}",
-        "AWS_REGION": "ap-southeast-3",
-        "PATH": "/usr/bin:/bin",
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", DEFINITIONS_PROBE, module], env=env, capture_output=True, text=True, check=True
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = _probe(function, DEFINITIONS_PROBE, module)
     assert result["modules"] > 10  # the probe saw the package
     # Then no class of the package is a dataclass: each costs about 1 ms to define, a Struct 20 us
     assert result["dataclasses"] == []
